@@ -1,0 +1,1 @@
+"""Claimline: a source-attributed timeline of conflict reporting."""

@@ -1,0 +1,42 @@
+"""Settings, all read from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Each setting: environment variable, default, help. README's configuration table lists
+# the same three columns and a test checks that the two agree.
+SETTINGS_HELP: dict[str, str] = {
+    "DATABASE_URL": "SQLAlchemy URL of the database. Default: SQLite file data/claimline.db "
+    "under the project root (folder created on demand). postgresql:// and postgres:// URLs "
+    "are used with the psycopg 3 driver.",
+    "CLAIMLINE_SEEDS_DIR": "Folder of curated seed files. Default: seeds/ under the project root.",
+}
+
+
+def normalize_database_url(url: str) -> str:
+    """Let operators paste the URL their platform gives them (postgres://, postgresql://)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{PROJECT_ROOT / 'data' / 'claimline.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    seeds_dir: Path
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        url = os.environ.get("DATABASE_URL") or default_database_url()
+        seeds = os.environ.get("CLAIMLINE_SEEDS_DIR") or str(PROJECT_ROOT / "seeds")
+        return cls(database_url=normalize_database_url(url), seeds_dir=Path(seeds))

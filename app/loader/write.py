@@ -1,0 +1,85 @@
+"""Make the database hold exactly the dataset, in one transaction, touching only what differs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, and_, delete, select, update
+
+from app.loader.validate import Dataset, Row
+from app.models import TABLES_IN_LOAD_ORDER
+
+
+@dataclass
+class TableChange:
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    total: int = 0
+
+
+@dataclass
+class LoadSummary:
+    tables: dict[str, TableChange] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return any(c.inserted or c.updated or c.deleted for c in self.tables.values())
+
+    def lines(self) -> list[str]:
+        return [
+            f"{name}: {c.total} in seeds, {c.inserted} inserted, {c.updated} updated, "
+            f"{c.deleted} removed"
+            for name, c in self.tables.items()
+        ]
+
+
+def _key(table: Table, row: Row) -> tuple[Any, ...]:
+    return tuple(row[col.name] for col in table.primary_key.columns)
+
+
+def _existing(conn: Connection, table: Table) -> dict[tuple[Any, ...], Row]:
+    rows = conn.execute(select(table)).mappings()
+    return {_key(table, dict(r)): dict(r) for r in rows}
+
+
+def _where_key(table: Table, key: tuple[Any, ...]) -> Any:
+    return and_(*(col == value for col, value in zip(table.primary_key.columns, key, strict=True)))
+
+
+def sync(conn: Connection, dataset: Dataset) -> LoadSummary:
+    """Insert, update and delete rows so that each table equals the dataset."""
+    summary = LoadSummary()
+    plans = []
+    for table in TABLES_IN_LOAD_ORDER:
+        wanted = {_key(table, row): row for row in dataset.tables.get(table.name, [])}
+        have = _existing(conn, table)
+        inserts = [row for key, row in wanted.items() if key not in have]
+        updates = [(key, row) for key, row in wanted.items() if key in have and have[key] != row]
+        deletes = [key for key in have if key not in wanted]
+        summary.tables[table.name] = TableChange(
+            len(inserts), len(updates), len(deletes), len(wanted)
+        )
+        plans.append((table, inserts, updates, deletes))
+    # Parents before children on insert and update; children before parents on delete.
+    for table, inserts, updates, _ in plans:
+        if inserts:
+            conn.execute(table.insert(), inserts)
+        for key, row in updates:
+            conn.execute(update(table).where(_where_key(table, key)).values(**row))
+    for table, _, _, deletes in reversed(plans):
+        self_refs = [fk.parent for fk in table.foreign_keys if fk.column.table is table]
+        for key in deletes:
+            # A removed actor may be the parent of another removed actor: unlink first.
+            if self_refs:
+                unlink = {col.name: None for col in self_refs}
+                conn.execute(update(table).where(_where_key(table, key)).values(**unlink))
+        for key in deletes:
+            conn.execute(delete(table).where(_where_key(table, key)))
+    return summary
+
+
+def load_dataset(engine: Engine, dataset: Dataset) -> LoadSummary:
+    with engine.begin() as conn:
+        return sync(conn, dataset)

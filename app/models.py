@@ -1,0 +1,170 @@
+"""Database tables. The schema changes only through migrations in migrations/versions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Index, MetaData, Table, Text
+from sqlmodel import Field, SQLModel
+
+# Explicit constraint names so that migrations are the same on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+ID_LENGTH = 120
+
+
+class Actor(SQLModel, table=True):
+    __tablename__ = "actors"
+
+    id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    name: str
+    kind: str = Field(max_length=40, index=True)
+    parent_id: str | None = Field(
+        default=None, foreign_key="actors.id", ondelete="RESTRICT", max_length=ID_LENGTH
+    )
+    iso3: str | None = Field(default=None, max_length=3)
+    wikidata: str | None = Field(default=None, max_length=20)
+
+
+class ActorAlias(SQLModel, table=True):
+    __tablename__ = "actor_aliases"
+
+    normalized: str = Field(primary_key=True, max_length=200)
+    actor_id: str = Field(foreign_key="actors.id", ondelete="CASCADE", max_length=ID_LENGTH)
+    name: str = Field(max_length=200)
+    lang: str = Field(max_length=8)
+
+    __table_args__ = (Index("ix_actor_aliases_actor_id", "actor_id"),)
+
+
+class Document(SQLModel, table=True):
+    __tablename__ = "documents"
+
+    id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    file_name: str = Field(max_length=200)
+    title: str
+    outlet_id: str | None = Field(
+        default=None, foreign_key="actors.id", ondelete="RESTRICT", max_length=ID_LENGTH
+    )
+    outlet_evidence: str = Field(sa_type=Text)
+    url: str | None = None
+    language: str = Field(max_length=8)
+    published: str = Field(max_length=60)
+    published_earliest: date
+    published_latest: date
+    published_precision: str = Field(max_length=10)
+    published_basis: str = Field(max_length=10)
+    published_confidence: str = Field(max_length=10)
+    published_evidence: str = Field(sa_type=Text)
+    notes: str | None = Field(default=None, sa_type=Text)
+    sha256: str = Field(max_length=64)
+    text: str = Field(sa_type=Text)
+
+
+class Event(SQLModel, table=True):
+    __tablename__ = "events"
+
+    id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    type: str = Field(max_length=40)
+    title: str
+    summary: str = Field(sa_type=Text)
+    date_edtf: str = Field(max_length=60)
+    date_earliest: date
+    date_latest: date
+    date_precision: str = Field(max_length=10)
+    date_approximate: bool
+    date_uncertain: bool
+    date_basis: str = Field(sa_type=Text)
+    location_name: str | None = None
+    location_lat: float | None = None
+    location_lon: float | None = None
+
+    __table_args__ = (
+        # Timeline order and keyset paging: (earliest, id).
+        Index("ix_events_date_earliest_id", "date_earliest", "id"),
+        Index("ix_events_date_latest", "date_latest"),
+        Index("ix_events_type", "type"),
+    )
+
+
+class EventActor(SQLModel, table=True):
+    __tablename__ = "event_actors"
+
+    event_id: str = Field(
+        foreign_key="events.id", ondelete="CASCADE", max_length=ID_LENGTH, primary_key=True
+    )
+    actor_id: str = Field(
+        foreign_key="actors.id", ondelete="RESTRICT", max_length=ID_LENGTH, primary_key=True
+    )
+    role: str = Field(primary_key=True, max_length=20)
+
+    __table_args__ = (Index("ix_event_actors_actor_id_event_id", "actor_id", "event_id"),)
+
+
+class Claim(SQLModel, table=True):
+    __tablename__ = "claims"
+
+    id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    event_id: str = Field(foreign_key="events.id", ondelete="CASCADE", max_length=ID_LENGTH)
+    document_id: str = Field(foreign_key="documents.id", ondelete="CASCADE", max_length=ID_LENGTH)
+    claimant_id: str = Field(foreign_key="actors.id", ondelete="RESTRICT", max_length=ID_LENGTH)
+    quote: str = Field(sa_type=Text)
+    quote_start: int
+    quote_end: int
+    stance: str = Field(max_length=20)
+    hedge: str = Field(max_length=20)
+    claimed_edtf: str | None = Field(default=None, max_length=60)
+    claimed_earliest: date | None = None
+    claimed_latest: date | None = None
+    # The day the claim became public: its document's latest possible publication day.
+    known_from: date
+    note: str | None = Field(default=None, sa_type=Text)
+
+    __table_args__ = (
+        Index("ix_claims_event_id", "event_id"),
+        Index("ix_claims_claimant_id_event_id", "claimant_id", "event_id"),
+        Index("ix_claims_document_id", "document_id"),
+        Index("ix_claims_known_from", "known_from"),
+    )
+
+
+class ClaimVia(SQLModel, table=True):
+    __tablename__ = "claim_via"
+
+    claim_id: str = Field(
+        foreign_key="claims.id", ondelete="CASCADE", max_length=ID_LENGTH, primary_key=True
+    )
+    position: int = Field(primary_key=True)
+    actor_id: str = Field(foreign_key="actors.id", ondelete="RESTRICT", max_length=ID_LENGTH)
+
+    __table_args__ = (Index("ix_claim_via_actor_id_claim_id", "actor_id", "claim_id"),)
+
+
+class Figure(SQLModel, table=True):
+    __tablename__ = "figures"
+
+    claim_id: str = Field(
+        foreign_key="claims.id", ondelete="CASCADE", max_length=ID_LENGTH, primary_key=True
+    )
+    position: int = Field(primary_key=True)
+    quantity: str = Field(max_length=40)
+    low: int | None = None
+    high: int | None = None
+    qualifier: str = Field(max_length=20)
+    unit: str = Field(max_length=20)
+    text: str
+
+
+# Load order: parents before children. Deletes run in reverse.
+TABLES_IN_LOAD_ORDER: list[Table] = [
+    SQLModel.metadata.tables[name]
+    for name in ("actors", "actor_aliases", "documents", "events", "event_actors", "claims",
+                 "claim_via", "figures")
+]  # fmt: skip

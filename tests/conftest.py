@@ -1,0 +1,88 @@
+"""Fixtures: every database test runs on a fresh SQLite file and a fresh PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.config import PROJECT_ROOT, normalize_database_url
+from app.db import make_engine
+
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+POSTGRES_ADMIN_URL = normalize_database_url(
+    os.environ.get("CLAIMLINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+)
+
+
+@cache
+def postgres_unavailable_reason() -> str | None:
+    """None when the test PostgreSQL answers; otherwise why not."""
+    engine = create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        return f"PostgreSQL at {make_url(POSTGRES_ADMIN_URL).render_as_string()} unreachable: {exc}"
+    finally:
+        engine.dispose()
+    return None
+
+
+def _require_postgres() -> None:
+    reason = postgres_unavailable_reason()
+    if reason is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true requires PostgreSQL: {reason}", pytrace=False)
+    pytest.skip(f"no PostgreSQL on this machine (set CLAIMLINE_TEST_POSTGRES_URL): {reason}")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards."""
+    _require_postgres()
+    name = f"claimline_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'claimline.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each test using this runs twice: on SQLite and on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Path:
+    """A private copy of the real seeds that a test may break."""
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS_DIR, target, ignore=shutil.ignore_patterns("_proposed"))
+    return target

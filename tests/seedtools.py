@@ -1,0 +1,42 @@
+"""Helpers for tests that edit a copy of the seeds or compare database contents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import Engine, select
+
+from app.loader.read import _SeedYamlLoader
+from app.models import TABLES_IN_LOAD_ORDER
+
+
+def read(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=_SeedYamlLoader)
+
+
+def write(path: Path, data: Any) -> None:
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def edit(path: Path, change: Callable[[Any], None]) -> None:
+    data = read(path)
+    change(data)
+    write(path, data)
+
+
+def find(records: list[dict[str, Any]], record_id: str) -> dict[str, Any]:
+    return next(r for r in records if r["id"] == record_id)
+
+
+def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in primary-key order."""
+    out = {}
+    with engine.connect() as conn:
+        for table in TABLES_IN_LOAD_ORDER:
+            rows = conn.execute(select(table).order_by(*table.primary_key.columns))
+            out[table.name] = [tuple(r) for r in rows]
+    return out
