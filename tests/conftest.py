@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -45,8 +46,8 @@ def _require_postgres() -> None:
     pytest.skip(f"no PostgreSQL on this machine (set CLAIMLINE_TEST_POSTGRES_URL): {reason}")
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
     """A new, empty PostgreSQL database, dropped afterwards."""
     _require_postgres()
     name = f"claimline_test_{uuid.uuid4().hex[:12]}"
@@ -59,6 +60,12 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture
@@ -86,3 +93,30 @@ def seeds_copy(tmp_path: Path) -> Path:
     target = tmp_path / "seeds"
     shutil.copytree(SEEDS_DIR, target, ignore=shutil.ignore_patterns("_proposed"))
     return target
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def loaded_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A database holding the real seeds, shared by one module's read-only tests."""
+    from app import migrate
+    from app.loader import load_dataset, validate_seeds
+
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('loaded') / 'claimline.db'}"
+        else:
+            url = stack.enter_context(fresh_postgres_database())
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        load_dataset(engine, validate_seeds(SEEDS_DIR))
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="module")
+def loaded_engine(loaded_url: str) -> Iterator[Engine]:
+    engine = make_engine(loaded_url)
+    yield engine
+    engine.dispose()
