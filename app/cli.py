@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import uvicorn
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import migrate
 from app.config import Settings
 from app.db import make_engine
 from app.loader import SeedError, load_dataset, validate_seeds
+from app.models import Document
 
 
 def _seeds_dir(arg: str | None, settings: Settings) -> Path:
@@ -48,6 +52,33 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _is_empty(url: str) -> bool:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(Document)).scalar_one() == 0
+    finally:
+        engine.dispose()
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    migrate.upgrade(settings.database_url)
+    if _is_empty(settings.database_url):
+        print("empty database: loading the seeds")
+        cmd_load(argparse.Namespace(seeds_dir=None), settings)
+    # Workers re-read DATABASE_URL; pin it so they use the same database as the checks above.
+    os.environ["DATABASE_URL"] = settings.database_url
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="claimline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -60,10 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "seeds_dir", nargs="?", help="seed folder (default: $CLAIMLINE_SEEDS_DIR or seeds/)"
         )
+    serve = sub.add_parser(
+        "serve", help="migrate, load the seeds if the database is empty, serve HTTP"
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
     return parser
 
 
-COMMANDS = {"migrate": cmd_migrate, "validate": cmd_validate, "load": cmd_load}
+COMMANDS = {"migrate": cmd_migrate, "validate": cmd_validate, "load": cmd_load, "serve": cmd_serve}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

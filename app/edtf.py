@@ -108,3 +108,26 @@ def parse_edtf(text: str) -> EdtfDate:
         start.approximate or end.approximate,
         start.uncertain or end.uncertain,
     )
+
+
+_SEASON_NAMES = {21: "Spring", 22: "Summer", 23: "Autumn", 24: "Winter"}
+_QUALIFIER_WORDS = {"~": "about ", "?": "perhaps ", "%": "perhaps about "}
+
+
+def human_label(text: str) -> str:
+    """English label for a timeline heading: '23 October 2024', 'Autumn 2024', 'about …'."""
+    if "/" in text:
+        start, _, end = text.partition("/")
+        return f"{human_label(start)} \u2013 {human_label(end)}"
+    parsed = _parse_single(text)
+    prefix = _QUALIFIER_WORDS.get(text[-1], "")
+    year = parsed.earliest.year
+    if parsed.precision is Precision.day:
+        body = f"{parsed.earliest.day} {calendar.month_name[parsed.earliest.month]} {year}"
+    elif parsed.precision is Precision.month:
+        body = f"{calendar.month_name[parsed.earliest.month]} {year}"
+    elif parsed.precision is Precision.season:
+        body = f"{_SEASON_NAMES[int(text[5:7])]} {year}"
+    else:
+        body = str(year)
+    return prefix + body

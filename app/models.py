@@ -168,3 +168,12 @@ TABLES_IN_LOAD_ORDER: list[Table] = [
     for name in ("actors", "actor_aliases", "documents", "events", "event_actors", "claims",
                  "claim_via", "figures")
 ]  # fmt: skip
+
+actors_table = SQLModel.metadata.tables["actors"]
+actor_aliases_table = SQLModel.metadata.tables["actor_aliases"]
+documents_table = SQLModel.metadata.tables["documents"]
+events_table = SQLModel.metadata.tables["events"]
+event_actors_table = SQLModel.metadata.tables["event_actors"]
+claims_table = SQLModel.metadata.tables["claims"]
+claim_via_table = SQLModel.metadata.tables["claim_via"]
+figures_table = SQLModel.metadata.tables["figures"]

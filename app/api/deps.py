@@ -1,0 +1,200 @@
+"""Request dependencies: the database connection and the validated listing filters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import Depends, Query, Request
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
+
+from app import queries
+from app.actor_index import ActorIndex, Resolution, UnknownActorError
+from app.api.problems import ProblemError, invalid_parameter
+from app.cursor import CursorError, decode_cursor
+from app.edtf import EdtfError, parse_edtf
+from app.filters import TimelineFilter
+from app.vocab import EventType, Hedge
+
+MAX_LIMIT = 500
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
+    try:
+        conn = engine.connect()
+    except OperationalError as exc:
+        raise ProblemError(503, "database-unavailable", "the database is not reachable") from exc
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+ConnectionDep = Annotated[Connection, Depends(get_connection)]
+
+
+def only_params(*allowed: str) -> Callable[[Request], None]:
+    """Reject query parameters a route does not know, so typos do not silently widen results."""
+    allowed_set = frozenset(allowed)
+
+    def check(request: Request) -> None:
+        unknown = sorted(set(request.query_params) - allowed_set)
+        if unknown:
+            raise ProblemError(
+                400,
+                "unknown-parameter",
+                f"unknown query parameter(s) {', '.join(map(repr, unknown))}; this endpoint "
+                f"accepts: {', '.join(sorted(allowed_set)) or 'none'}",
+            )
+
+    return check
+
+
+FILTER_PARAMS = ("actor", "from", "to", "date_match", "claimant", "via", "source", "type",
+                 "document", "hedge", "known_as_of")  # fmt: skip
+PAGE_PARAMS = ("limit", "cursor")
+
+
+def _resolve(index: ActorIndex, name: str, values: list[str]) -> tuple[Resolution, ...]:
+    out = []
+    for value in values:
+        try:
+            out.append(index.resolve(value))
+        except UnknownActorError as exc:
+            hints = [f"{s.id!r} ({s.name})" for s in exc.suggestions]
+            reason = f"unknown actor {value!r}"
+            reason += (
+                f"; did you mean {' or '.join(hints)}?"
+                if hints
+                else "; see /actors for the known actors"
+            )
+            raise invalid_parameter(name, reason, value, [s.id for s in exc.suggestions]) from None
+    return tuple(out)
+
+
+def _bound(name: str, value: str | None, end: bool) -> date | None:
+    if value is None:
+        return None
+    try:
+        parsed = parse_edtf(value)
+        if "/" in value or parsed.approximate or parsed.uncertain:
+            raise EdtfError("intervals and qualifiers are not accepted here")
+    except EdtfError:
+        raise invalid_parameter(
+            name, f"{value!r} is not a date: use YYYY-MM-DD, YYYY-MM or YYYY", value
+        ) from None
+    return parsed.latest if end else parsed.earliest
+
+
+def get_actor_index(conn: ConnectionDep) -> ActorIndex:
+    return ActorIndex.load(conn)
+
+
+ActorIndexDep = Annotated[ActorIndex, Depends(get_actor_index)]
+
+
+def timeline_filter(
+    conn: ConnectionDep,
+    index: ActorIndexDep,
+    actor: Annotated[
+        list[str],
+        Query(
+            description="Actor id or any alias (case- and accent-insensitive); includes "
+            "sub-actors; repeat for any of several",
+            examples=["DPRK"],
+        ),
+    ] = [],  # noqa: B006
+    from_: Annotated[
+        str | None,
+        Query(
+            alias="from",
+            description="Start of the date range: YYYY-MM-DD, YYYY-MM or YYYY",
+            examples=["2024-10"],
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        Query(
+            description="End of the date range (inclusive): YYYY-MM-DD, YYYY-MM or YYYY",
+            examples=["2024-12-31"],
+        ),
+    ] = None,
+    date_match: Annotated[
+        Literal["overlap", "within"],
+        Query(
+            description="`overlap` (default): an event matches when its date interval overlaps the "
+            "range; `within`: only events wholly inside it"
+        ),
+    ] = "overlap",
+    claimant: Annotated[
+        list[str],
+        Query(
+            description="Who made the claim (alias-aware, includes sub-actors: "
+            "KOR includes the NIS)",
+            examples=["KOR"],
+        ),
+    ] = [],  # noqa: B006
+    via: Annotated[
+        list[str], Query(description="The outlet that relayed the claim", examples=["AFP"])
+    ] = [],  # noqa: B006
+    source: Annotated[
+        list[str], Query(description="Claimant or relaying outlet", examples=["NIS"])
+    ] = [],  # noqa: B006
+    type: Annotated[
+        list[EventType], Query(description="Event type; repeat for any of several")
+    ] = [],  # noqa: B006
+    document: Annotated[
+        list[str], Query(description="Document id", examples=["000_d40e8277d782d5f4"])
+    ] = [],  # noqa: B006
+    hedge: Annotated[list[Hedge], Query(description="How hedged the claim is")] = [],  # noqa: B006
+    known_as_of: Annotated[
+        date | None,
+        Query(
+            description="Only what was published by this day (YYYY-MM-DD)", examples=["2024-10-31"]
+        ),
+    ] = None,
+) -> TimelineFilter:
+    date_from, date_to = _bound("from", from_, end=False), _bound("to", to, end=True)
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise invalid_parameter("from", f"`from` ({from_}) is after `to` ({to})", from_)
+    if document:
+        known = set(queries.document_ids(conn))
+        for doc in document:
+            if doc not in known:
+                raise invalid_parameter(
+                    "document", f"unknown document {doc!r}; see /documents", doc, sorted(known)
+                )
+    return TimelineFilter(
+        actors=_resolve(index, "actor", actor),
+        claimants=_resolve(index, "claimant", claimant),
+        via=_resolve(index, "via", via),
+        sources=_resolve(index, "source", source),
+        date_from=date_from,
+        date_to=date_to,
+        within=date_match == "within",
+        types=tuple(t.value for t in type),
+        documents=tuple(document),
+        hedges=tuple(h.value for h in hedge),
+        known_as_of=known_as_of,
+    )
+
+
+FilterDep = Annotated[TimelineFilter, Depends(timeline_filter)]
+LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}")]
+CursorParam = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+
+
+def decode(kind: str, cursor: str | None) -> tuple[date, str] | None:
+    if cursor is None:
+        return None
+    try:
+        return decode_cursor(kind, cursor)
+    except CursorError as exc:
+        raise invalid_parameter("cursor", str(exc), cursor) from None

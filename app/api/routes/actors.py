@@ -1,0 +1,81 @@
+"""/actors and /actors/{actor_id}."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from app import queries, schemas
+from app.actor_index import ActorIndex
+from app.aliases import normalize_name
+from app.api.deps import ActorIndexDep, ConnectionDep, only_params
+from app.api.problems import NOT_FOUND_RESPONSE, PROBLEM_RESPONSES, ProblemError
+from app.vocab import ActorKind
+
+router = APIRouter(tags=["actors"])
+
+
+def _actors(conn: Any, index: ActorIndex, rows: Any) -> list[schemas.Actor]:
+    aliases = queries.aliases(conn, [r.id for r in rows])
+    return [
+        schemas.Actor(
+            id=r.id, name=r.name, kind=r.kind, parent_id=r.parent_id, iso3=r.iso3,
+            wikidata=r.wikidata,
+            aliases=[schemas.Alias(name=a.name, lang=a.lang) for a in aliases.get(r.id, [])],
+            children=list(index.children.get(r.id, [])),
+        )
+        for r in rows
+    ]  # fmt: skip
+
+
+@router.get(
+    "/actors",
+    operation_id="listActors",
+    summary="List actors with their aliases",
+    response_model=list[schemas.Actor],
+    responses=PROBLEM_RESPONSES,
+    dependencies=[Depends(only_params("kind", "q"))],
+)
+def list_actors(
+    conn: ConnectionDep,
+    index: ActorIndexDep,
+    kind: Annotated[ActorKind | None, Query(description="Only actors of this kind")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Matches ids and aliases, case- and accent-insensitive, "
+            "anywhere in the name",
+            examples=["corée"],
+        ),
+    ] = None,
+) -> list[schemas.Actor]:
+    kind_value = kind.value if kind else None
+    if q is not None:
+        rows = queries.actors_matching(conn, normalize_name(q), kind_value)
+    else:
+        rows = queries.actors(conn, kind_value)
+    return _actors(conn, index, rows)
+
+
+@router.get(
+    "/actors/{actor_id}",
+    operation_id="getActor",
+    summary="Get one actor",
+    response_model=schemas.Actor,
+    responses=NOT_FOUND_RESPONSE,
+    dependencies=[Depends(only_params())],
+)
+def get_actor(actor_id: str, conn: ConnectionDep, index: ActorIndexDep) -> schemas.Actor:
+    rows = (
+        [r for r in queries.actors(conn, None) if r.id == actor_id]
+        if actor_id in index.actors
+        else []
+    )
+    if not rows:
+        hints = ", ".join(f"{s.id!r}" for s in index.suggest(actor_id))
+        detail = f"no actor with id {actor_id!r}" + (f"; did you mean {hints}?" if hints else "")
+        raise ProblemError(404, "not-found", detail)
+    return _actors(conn, index, rows)[0]

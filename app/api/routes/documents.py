@@ -1,0 +1,58 @@
+"""/documents and /documents/{document_id}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from app import queries, schemas
+from app.actor_index import ActorIndex
+from app.api.deps import ActorIndexDep, ConnectionDep, only_params
+from app.api.problems import NOT_FOUND_RESPONSE, ProblemError
+from app.assemble import actor_ref
+
+router = APIRouter(tags=["documents"])
+
+
+def _summary_fields(index: ActorIndex, r: Any) -> dict[str, Any]:
+    return {
+        "id": r.id, "file_name": r.file_name, "title": r.title,
+        "outlet": actor_ref(index, r.outlet_id) if r.outlet_id else None,
+        "outlet_evidence": r.outlet_evidence, "url": r.url, "language": r.language,
+        "published": schemas.DateInfo(
+            edtf=r.published, earliest=r.published_earliest, latest=r.published_latest,
+            precision=r.published_precision, approximate=False, uncertain=False,
+        ),
+        "published_basis": r.published_basis, "published_confidence": r.published_confidence,
+        "published_evidence": r.published_evidence, "notes": r.notes, "sha256": r.sha256,
+        "claim_count": r.claim_count,
+    }  # fmt: skip
+
+
+@router.get(
+    "/documents",
+    operation_id="listDocuments",
+    summary="List source documents (metadata, without the text)",
+    response_model=list[schemas.DocumentSummary],
+    dependencies=[Depends(only_params())],
+)
+def list_documents(conn: ConnectionDep, index: ActorIndexDep) -> list[schemas.DocumentSummary]:
+    return [schemas.DocumentSummary(**_summary_fields(index, r)) for r in queries.documents(conn)]
+
+
+@router.get(
+    "/documents/{document_id}",
+    operation_id="getDocument",
+    summary="Get one document with its full text",
+    response_model=schemas.DocumentFull,
+    responses=NOT_FOUND_RESPONSE,
+    dependencies=[Depends(only_params())],
+)
+def get_document(
+    document_id: str, conn: ConnectionDep, index: ActorIndexDep
+) -> schemas.DocumentFull:
+    rows = queries.documents(conn, document_id)
+    if not rows:
+        raise ProblemError(404, "not-found", f"no document with id {document_id!r}; see /documents")
+    return schemas.DocumentFull(**_summary_fields(index, rows[0]), text=rows[0].text)

@@ -1,0 +1,51 @@
+"""/healthz (the process is up) and /readyz (it can serve data)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from app import migrate, schemas
+from app.api.deps import get_engine, only_params
+from app.api.problems import PROBLEM_MEDIA_TYPE, Problem, problem_response
+from app.models import Document
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", operation_id="getHealth", summary="Liveness", response_model=schemas.Health,
+            dependencies=[Depends(only_params())])  # fmt: skip
+def healthz() -> schemas.Health:
+    return schemas.Health(status="ok")
+
+
+@router.get(
+    "/readyz",
+    operation_id="getReadiness",
+    summary="Readiness: database reachable, schema at head, data loaded",
+    response_model=schemas.Health,
+    responses={
+        503: {"model": Problem, "description": "Not ready", "content": {PROBLEM_MEDIA_TYPE: {}}}
+    },
+    dependencies=[Depends(only_params())],
+)
+def readyz(request: Request) -> schemas.Health | JSONResponse:
+    engine = get_engine(request)
+    try:
+        revision = migrate.current_revision(engine)
+        head = migrate.head_revision()
+        documents = 0
+        if revision == head:
+            with engine.connect() as conn:
+                documents = conn.execute(select(func.count()).select_from(Document)).scalar_one()
+    except SQLAlchemyError as exc:
+        return problem_response(
+            request, 503, "not-ready", f"database unreachable: {exc.__class__.__name__}"
+        )
+    if revision != head:
+        return problem_response(request, 503, "not-ready", f"schema at {revision}, expected {head}")
+    if documents == 0:
+        return problem_response(request, 503, "not-ready", "no data loaded; run `claimline load`")
+    return schemas.Health(status="ok", checks={"schema": revision, "documents": documents})

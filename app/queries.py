@@ -1,0 +1,265 @@
+"""SQL for the API. Each listing is a fixed number of statements, whatever the page size:
+one keyset-paged query picks the rows, then one query per related table fills them in."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+)
+
+from app.filters import TimelineFilter
+from app.models import actor_aliases_table as AL
+from app.models import actors_table as A
+from app.models import claim_via_table as CV
+from app.models import claims_table as C
+from app.models import documents_table as D
+from app.models import event_actors_table as EA
+from app.models import events_table as E
+from app.models import figures_table as F
+
+DOCUMENT_REF_COLUMNS = [
+    D.c.id,
+    D.c.title,
+    D.c.outlet_id,
+    D.c.url,
+    D.c.published,
+    D.c.published_earliest,
+    D.c.published_latest,
+    D.c.published_precision,
+]
+
+
+def _via_condition(actor_ids: list[str]) -> ColumnElement[bool]:
+    return exists(select(1).where(CV.c.claim_id == C.c.id, CV.c.actor_id.in_(actor_ids)))
+
+
+def claim_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
+    """Conditions on the claims table that the request's claim filters impose."""
+    conds: list[ColumnElement[bool]] = []
+    if f.claimants:
+        conds.append(C.c.claimant_id.in_(f.ids(f.claimants)))
+    if f.via:
+        conds.append(_via_condition(f.ids(f.via)))
+    if f.sources:
+        ids = f.ids(f.sources)
+        conds.append(or_(C.c.claimant_id.in_(ids), _via_condition(ids)))
+    if f.documents:
+        conds.append(C.c.document_id.in_(f.documents))
+    if f.hedges:
+        conds.append(C.c.hedge.in_(f.hedges))
+    return conds
+
+
+def known_condition(f: TimelineFilter) -> ColumnElement[bool]:
+    """Claims not yet published on `known_as_of` do not exist for that request."""
+    return C.c.known_from <= f.known_as_of if f.known_as_of is not None else true()
+
+
+def event_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if f.actors:
+        ids = f.ids(f.actors)
+        conds.append(exists(select(1).where(EA.c.event_id == E.c.id, EA.c.actor_id.in_(ids))))
+    if f.types:
+        conds.append(E.c.type.in_(f.types))
+    if f.within:
+        if f.date_from is not None:
+            conds.append(E.c.date_earliest >= f.date_from)
+        if f.date_to is not None:
+            conds.append(E.c.date_latest <= f.date_to)
+    else:
+        if f.date_from is not None:
+            conds.append(E.c.date_latest >= f.date_from)
+        if f.date_to is not None:
+            conds.append(E.c.date_earliest <= f.date_to)
+    if f.has_claim_filter or f.known_as_of is not None:
+        conds.append(
+            exists(
+                select(1).where(C.c.event_id == E.c.id, known_condition(f), *claim_conditions(f))
+            )
+        )
+    return conds
+
+
+def page_events(
+    conn: Connection, f: TimelineFilter, limit: int, after: tuple[date, str] | None
+) -> Sequence[Any]:
+    """Up to limit + 1 events in timeline order after the cursor (the extra row says 'more')."""
+    conds = event_conditions(f)
+    if after is not None:
+        conds.append(tuple_(E.c.date_earliest, E.c.id) > tuple_(*after))
+    stmt = select(E).where(*conds).order_by(E.c.date_earliest, E.c.id).limit(limit + 1)
+    return conn.execute(stmt).all()
+
+
+def event_by_id(conn: Connection, event_id: str) -> Any:
+    return conn.execute(select(E).where(E.c.id == event_id)).first()
+
+
+def event_actors(conn: Connection, event_ids: list[str]) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = defaultdict(list)
+    if event_ids:
+        stmt = (
+            select(EA.c.event_id, EA.c.actor_id, EA.c.role)
+            .where(EA.c.event_id.in_(event_ids))
+            .order_by(EA.c.event_id, EA.c.role, EA.c.actor_id)
+        )
+        for row in conn.execute(stmt):
+            out[row.event_id].append(row)
+    return out
+
+
+def _matched_column(f: TimelineFilter) -> ColumnElement[bool]:
+    conds = claim_conditions(f)
+    if not conds:
+        return true().label("matched")
+    return case((and_(*conds), true()), else_=false()).label("matched")
+
+
+def claims_for_events(
+    conn: Connection, f: TimelineFilter, event_ids: list[str]
+) -> dict[str, list[Any]]:
+    """Every claim known on `known_as_of` of these events, each marked matched or not."""
+    out: dict[str, list[Any]] = defaultdict(list)
+    if event_ids:
+        stmt = (
+            select(C, _matched_column(f))
+            .where(C.c.event_id.in_(event_ids), known_condition(f))
+            .order_by(C.c.event_id, C.c.known_from, C.c.id)
+        )
+        for row in conn.execute(stmt):
+            out[row.event_id].append(row)
+    return out
+
+
+def page_claims(
+    conn: Connection, f: TimelineFilter, limit: int, after: tuple[date, str] | None
+) -> Sequence[Any]:
+    """Claims matching the filters, in the timeline order of their events, then by id."""
+    conds = [known_condition(f), *claim_conditions(f), *_event_only_conditions(f)]
+    if after is not None:
+        conds.append(tuple_(E.c.date_earliest, C.c.id) > tuple_(*after))
+    stmt = (
+        select(
+            C,
+            true().label("matched"),
+            E.c.type.label("event_type"),
+            E.c.title.label("event_title"),
+            *[E.c[name].label(f"event_{name}") for name in _EVENT_DATE_COLUMNS],
+        )
+        .join(E, E.c.id == C.c.event_id)
+        .where(*conds)
+        .order_by(E.c.date_earliest, C.c.id)
+        .limit(limit + 1)
+    )
+    return conn.execute(stmt).all()
+
+
+_EVENT_DATE_COLUMNS = (
+    "date_edtf",
+    "date_earliest",
+    "date_latest",
+    "date_precision",
+    "date_approximate",
+    "date_uncertain",
+)
+
+
+def _event_only_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
+    """Event conditions without the claim EXISTS (the claims query filters claims directly)."""
+    plain = TimelineFilter(
+        actors=f.actors, date_from=f.date_from, date_to=f.date_to, within=f.within, types=f.types
+    )
+    return event_conditions(plain)
+
+
+def via_for_claims(conn: Connection, claim_ids: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    if claim_ids:
+        stmt = (
+            select(CV.c.claim_id, CV.c.actor_id)
+            .where(CV.c.claim_id.in_(claim_ids))
+            .order_by(CV.c.claim_id, CV.c.position)
+        )
+        for row in conn.execute(stmt):
+            out[row.claim_id].append(row.actor_id)
+    return out
+
+
+def figures_for_claims(conn: Connection, claim_ids: list[str]) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = defaultdict(list)
+    if claim_ids:
+        stmt = select(F).where(F.c.claim_id.in_(claim_ids)).order_by(F.c.claim_id, F.c.position)
+        for row in conn.execute(stmt):
+            out[row.claim_id].append(row)
+    return out
+
+
+def document_refs(conn: Connection, document_ids: list[str]) -> dict[str, Any]:
+    if not document_ids:
+        return {}
+    stmt = select(*DOCUMENT_REF_COLUMNS).where(D.c.id.in_(document_ids))
+    return {row.id: row for row in conn.execute(stmt)}
+
+
+def document_ids(conn: Connection) -> list[str]:
+    return list(conn.execute(select(D.c.id).order_by(D.c.id)).scalars())
+
+
+def documents(conn: Connection, document_id: str | None = None) -> Sequence[Any]:
+    """Documents with their claim counts; the full text only when one is asked for."""
+    counts = (
+        select(C.c.document_id, func.count().label("claim_count"))
+        .group_by(C.c.document_id)
+        .subquery()
+    )
+    columns = [c for c in D.c if document_id is not None or c.name != "text"]
+    stmt = (
+        select(*columns, func.coalesce(counts.c.claim_count, 0).label("claim_count"))
+        .outerjoin(counts, counts.c.document_id == D.c.id)
+        .order_by(D.c.published_earliest, D.c.id)
+    )
+    if document_id is not None:
+        stmt = stmt.where(D.c.id == document_id)
+    return conn.execute(stmt).all()
+
+
+def actors(conn: Connection, kind: str | None) -> Sequence[Any]:
+    stmt = select(A).order_by(A.c.id)
+    if kind is not None:
+        stmt = stmt.where(A.c.kind == kind)
+    return conn.execute(stmt).all()
+
+
+def aliases(conn: Connection, actor_ids: list[str]) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = defaultdict(list)
+    if actor_ids:
+        stmt = select(AL).where(AL.c.actor_id.in_(actor_ids)).order_by(AL.c.actor_id, AL.c.name)
+        for row in conn.execute(stmt):
+            out[row.actor_id].append(row)
+    return out
+
+
+def actors_matching(conn: Connection, normalized_query: str, kind: str | None) -> Sequence[Any]:
+    """Actors whose id or any alias contains the (normalised) query."""
+    pattern = f"%{normalized_query}%"
+    by_alias = select(AL.c.actor_id).where(AL.c.normalized.like(pattern))
+    stmt = select(A).where(or_(A.c.id.like(pattern), A.c.id.in_(by_alias))).order_by(A.c.id)
+    if kind is not None:
+        stmt = stmt.where(A.c.kind == kind)
+    return conn.execute(stmt).all()
