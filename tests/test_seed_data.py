@@ -54,7 +54,9 @@ def test_about_3000_estimate_has_nis_and_us_claims(loaded_engine: Engine) -> Non
     claims = _claims(loaded_engine, "dprk-troops-in-russia-2024-10-23")
     figures = {c["claimant_id"]: c["figures"] for c in claims.values()}
     assert figures["kor-nis"] == [("troops_sent", 3000, 3000, "about")]
-    assert figures["john-kirby"] == [("troops_present", None, 3000, "up_to")]
+    assert figures["usa"] == [("troops_present", None, 3000, "up_to")]
+    us = next(c for c in claims.values() if c["claimant_id"] == "usa")
+    assert us["via"] == ["john-kirby"]
     event = _event(loaded_engine, "dprk-troops-in-russia-2024-10-23")
     assert (event.date_earliest, event.date_latest, event.date_precision) == (
         date(2024, 10, 23), date(2024, 10, 23), "day")  # fmt: skip
