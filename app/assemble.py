@@ -157,46 +157,37 @@ def build_claim_rows(
 
 
 def build_timeline_groups(events: list[schemas.Event]) -> list[schemas.TimelineGroup]:
-    groups: list[schemas.TimelineGroup] = []
-    current: list[schemas.TimelineItem] = []
-    current_date: schemas.DateInfo | None = None
+    """Group a page's events under their EDTF date, groups in order of first appearance."""
+    groups: dict[str, tuple[schemas.DateInfo, list[schemas.TimelineItem]]] = {}
     for event in events:
         date = schemas.DateInfo(**event.date.model_dump(exclude={"basis"}))
-        if current_date is None or date.edtf != current_date.edtf:
-            if current_date is not None:
-                groups.append(_group(current_date, current))
-            current, current_date = [], date
         claimants: list[schemas.ActorRef] = []
         for c in event.claims:
             if c.claimant not in claimants:
                 claimants.append(c.claimant)
-        current.append(
-            schemas.TimelineItem(
-                id=event.id,
-                type=event.type,
-                title=event.title,
-                date=date,
-                claim_count=len(event.claims),
-                claimants=claimants,
-                hedges=sorted({c.hedge for c in event.claims}),
-                figures=[
-                    schemas.TimelineFigure(
-                        claimant_id=c.claimant.id,
-                        quantity=f.quantity,
-                        low=f.low,
-                        high=f.high,
-                        qualifier=f.qualifier,
-                    )
-                    for c in event.claims
-                    for f in c.figures
-                ],
-                matched_claim_ids=[c.id for c in event.claims if c.matched],
-            )
+        item = schemas.TimelineItem(
+            id=event.id,
+            type=event.type,
+            title=event.title,
+            date=date,
+            claim_count=len(event.claims),
+            claimants=claimants,
+            hedges=sorted({c.hedge for c in event.claims}),
+            figures=[
+                schemas.TimelineFigure(
+                    claimant_id=c.claimant.id,
+                    quantity=f.quantity,
+                    low=f.low,
+                    high=f.high,
+                    qualifier=f.qualifier,
+                )
+                for c in event.claims
+                for f in c.figures
+            ],
+            matched_claim_ids=[c.id for c in event.claims if c.matched],
         )
-    if current_date is not None:
-        groups.append(_group(current_date, current))
-    return groups
-
-
-def _group(date: schemas.DateInfo, items: list[schemas.TimelineItem]) -> schemas.TimelineGroup:
-    return schemas.TimelineGroup(label=human_label(date.edtf), date=date, events=items)
+        groups.setdefault(date.edtf, (date, []))[1].append(item)
+    return [
+        schemas.TimelineGroup(label=human_label(date.edtf), date=date, events=items)
+        for date, items in groups.values()
+    ]
