@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app import openapi
 from app.api import problems
 from app.api.routes import actors, claims, documents, events, health, timeline
 from app.config import Settings
@@ -44,6 +45,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         ],
     )
     problems.install(app)
+    openapi.install(app)
     for module in (events, timeline, claims, actors, documents, health):
         app.include_router(module.router)
     return app

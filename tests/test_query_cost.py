@@ -1,0 +1,41 @@
+"""A listing runs a fixed number of SQL statements, whatever the page size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from app.main import create_app
+
+
+@pytest.fixture(scope="module")
+def counted(loaded_url: str) -> Iterator[tuple[TestClient, list[str]]]:
+    statements: list[str] = []
+    with TestClient(create_app(loaded_url)) as client:
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        yield client, statements
+        event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("path", ["/events", "/timeline", "/claims"])
+def test_statement_count_does_not_grow_with_page_size(
+    counted: tuple[TestClient, list[str]], path: str
+) -> None:
+    client, statements = counted
+    counts = {}
+    for limit in (1, 5, 50, 500):
+        statements.clear()
+        response = client.get(path, params={"limit": limit, "claimant": "KOR"})
+        assert response.status_code == 200
+        counts[limit] = len(statements)
+    assert len(set(counts.values())) == 1, counts
+    assert counts[500] <= 8, counts
