@@ -82,11 +82,12 @@ def _parse_single(text: str) -> EdtfDate:
                 approximate,
                 uncertain,
             )
+        return EdtfDate(
+            text, date(year, 1, 1), date(year, 12, 31), Precision.year, approximate, uncertain
+        )
     except ValueError as exc:
+        # Month 13, 30 February, year 0, or a winter season running past year 9999.
         raise EdtfError(f"{text!r} is not a real calendar date: {exc}") from None
-    return EdtfDate(
-        text, date(year, 1, 1), date(year, 12, 31), Precision.year, approximate, uncertain
-    )
 
 
 def parse_edtf(text: str) -> EdtfDate:

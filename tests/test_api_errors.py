@@ -54,6 +54,7 @@ def test_unknown_route_and_method(api: httpx.Client) -> None:
         ({"from": "2024-10/2024-12"}, 422, ["is not a date"]),
         ({"date_match": "inside"}, 422, ["date_match", "'overlap' or 'within'"]),
         ({"known_as_of": "yesterday"}, 422, ["known_as_of"]),
+        ({"known_as_of": "0"}, 422, ["'0' is not a day: use YYYY-MM-DD"]),
         ({"limit": "0"}, 422, ["limit", "greater than or equal to 1"]),
         ({"limit": "501"}, 422, ["limit", "less than or equal to 500"]),
         ({"limit": "ten"}, 422, ["limit"]),
@@ -84,7 +85,8 @@ def test_cursor_of_another_listing_is_rejected(api: httpx.Client) -> None:
     "params",
     [
         {"actor": "\x00"}, {"actor": "' OR 1=1 --"}, {"actor": "x" * 5000}, {"q": "%"},
-        {"from": "0000-01-01"}, {"from": "9999-12-31"}, {"to": "99999"}, {"cursor": "%%%"},
+        {"from": "0000-01-01"}, {"from": "9999-12-31"}, {"to": "99999"}, {"to": "0000"},
+        {"to": "9999-24"}, {"known_as_of": "0"}, {"known_as_of": "1"}, {"cursor": "%%%"},
         {"cursor": "eyJ"}, {"known_as_of": "2024-02-30"}, {"document": "'; DROP TABLE claims; --"},
     ],
 )  # fmt: skip

@@ -41,6 +41,8 @@ def test_qualifiers(text: str, approximate: bool, uncertain: bool) -> None:
     [
         ("2024-13", "not a real calendar date"),
         ("2024-02-30", "not a real calendar date"),
+        ("0000", "not a real calendar date"),
+        ("9999-24", "not a real calendar date"),
         ("23 octobre", "not an EDTF date"),
         ("../2024-12-24", "open interval"),
         ("2024-10/..", "open interval"),

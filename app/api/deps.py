@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Annotated, Literal
@@ -19,6 +20,7 @@ from app.filters import TimelineFilter
 from app.vocab import EventType, Hedge
 
 MAX_LIMIT = 500
+DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}){0,2}$"
 
 
 def get_engine(request: Request) -> Engine:
@@ -93,6 +95,18 @@ def _bound(name: str, value: str | None, end: bool) -> date | None:
     return parsed.latest if end else parsed.earliest
 
 
+def _day(name: str, value: str | None) -> date | None:
+    """A calendar day, strictly YYYY-MM-DD (no timestamps, no partial dates)."""
+    if value is None:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise invalid_parameter(name, f"{value!r} is not a day: use YYYY-MM-DD", value) from None
+
+
 def get_actor_index(conn: ConnectionDep) -> ActorIndex:
     return ActorIndex.load(conn)
 
@@ -117,6 +131,7 @@ def timeline_filter(
             alias="from",
             description="Start of the date range: YYYY-MM-DD, YYYY-MM or YYYY",
             examples=["2024-10"],
+            json_schema_extra={"pattern": DATE_PATTERN},
         ),
     ] = None,
     to: Annotated[
@@ -124,6 +139,7 @@ def timeline_filter(
         Query(
             description="End of the date range (inclusive): YYYY-MM-DD, YYYY-MM or YYYY",
             examples=["2024-12-31"],
+            json_schema_extra={"pattern": DATE_PATTERN},
         ),
     ] = None,
     date_match: Annotated[
@@ -155,9 +171,11 @@ def timeline_filter(
     ] = [],  # noqa: B006
     hedge: Annotated[list[Hedge], Query(description="How hedged the claim is")] = [],  # noqa: B006
     known_as_of: Annotated[
-        date | None,
+        str | None,
         Query(
-            description="Only what was published by this day (YYYY-MM-DD)", examples=["2024-10-31"]
+            description="Only what was published by this day (YYYY-MM-DD)",
+            examples=["2024-10-31"],
+            json_schema_extra={"format": "date"},
         ),
     ] = None,
 ) -> TimelineFilter:
@@ -182,13 +200,19 @@ def timeline_filter(
         types=tuple(t.value for t in type),
         documents=tuple(document),
         hedges=tuple(h.value for h in hedge),
-        known_as_of=known_as_of,
+        known_as_of=_day("known_as_of", known_as_of),
     )
 
 
 FilterDep = Annotated[TimelineFilter, Depends(timeline_filter)]
 LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}")]
-CursorParam = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+CursorParam = Annotated[
+    str | None,
+    Query(
+        description="`next_cursor` of the previous page",
+        json_schema_extra={"pattern": "^[A-Za-z0-9_-]+$"},
+    ),
+]
 
 
 def decode(kind: str, cursor: str | None) -> tuple[date, str] | None:

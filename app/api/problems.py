@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -56,7 +57,7 @@ def invalid_parameter(
     problem = FieldProblem(
         name=name, location="query", reason=reason, value=value, suggestions=suggestions
     )
-    return ProblemError(422, "invalid-parameter", reason, [problem])
+    return ProblemError(422, "invalid-parameter", f"{name}: {reason}", [problem])
 
 
 def problem_response(
@@ -124,6 +125,13 @@ def install(app: FastAPI) -> None:
         return problem_response(
             request, exc.status_code, slug, detail, headers=getattr(exc, "headers", None)
         )
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        # An unreachable or unmigrated database is the service's state, not the client's fault.
+        log.error("database error on %s: %s", request.url.path, exc)
+        detail = "the database cannot answer right now; see /readyz"
+        return problem_response(request, 503, "database-unavailable", detail)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -1,0 +1,38 @@
+"""`claimline serve` on a fresh database, with several workers, and readiness when not ready."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi.testclient import TestClient
+
+from app import migrate
+from app.main import create_app
+from tests.conftest import running_server
+
+
+def test_serve_migrates_loads_and_runs_two_workers(database_url: str) -> None:
+    with running_server(database_url, "--workers", "2") as base:
+        ready = httpx.get(f"{base}/readyz").json()
+        assert ready == {"status": "ok", "checks": {"schema": "0001", "documents": 5}}
+        for _ in range(20):
+            response = httpx.get(f"{base}/events", params={"actor": "DPRK", "limit": 1})
+            assert response.status_code == 200
+        assert len(httpx.get(f"{base}/events", params={"limit": 500}).json()["data"]) == 41
+
+
+def test_readyz_is_503_until_migrated_and_loaded(sqlite_url: str) -> None:
+    with TestClient(create_app(sqlite_url)) as client:
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["detail"] == "schema at None, expected 0001"
+        events = client.get("/events")
+        assert (events.status_code, events.json()["type"]) == (
+            503, "https://claimline.example/problems/database-unavailable")  # fmt: skip
+        migrate.upgrade(sqlite_url)
+        response = client.get("/readyz")
+        assert (response.status_code, response.json()["detail"]) == (
+            503,
+            "no data loaded; run `claimline load`",
+        )
+        assert client.get("/healthz").status_code == 200
