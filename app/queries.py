@@ -263,3 +263,11 @@ def actors_matching(conn: Connection, normalized_query: str, kind: str | None) -
     if kind is not None:
         stmt = stmt.where(A.c.kind == kind)
     return conn.execute(stmt).all()
+
+
+def event_sort_key(row: Any) -> tuple[date, str]:
+    return row.date_earliest, row.id
+
+
+def claim_sort_key(row: Any) -> tuple[date, str]:
+    return row.event_date_earliest, row.id

@@ -146,6 +146,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     for status, description in (
         (400, "Bad request: an unknown query parameter"),
         (422, "A parameter is invalid: unknown actor, bad date, bad cursor, limit out of range"),
+        (503, "The database cannot answer; see /readyz"),
     )
 }
 NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {

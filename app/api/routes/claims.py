@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter
 
 from app import queries, schemas
-from app.api.deps import (
-    FILTER_PARAMS,
-    PAGE_PARAMS,
-    ActorIndexDep,
-    ConnectionDep,
-    CursorParam,
-    FilterDep,
-    LimitParam,
-    decode,
-    only_params,
-)
-from app.api.paging import echo_filters, next_links, split_page
-from app.api.problems import PROBLEM_RESPONSES
+from app.api.listing import ROUTE_OPTIONS, ListingDep
 from app.assemble import build_claim_rows
 
 router = APIRouter(tags=["claims"])
@@ -28,26 +16,13 @@ router = APIRouter(tags=["claims"])
     operation_id="listClaims",
     summary="List claims, with the same filters as /events",
     response_model=schemas.ClaimPage,
-    responses=PROBLEM_RESPONSES,
-    dependencies=[Depends(only_params(*FILTER_PARAMS, *PAGE_PARAMS))],
+    **ROUTE_OPTIONS,
 )
-def list_claims(
-    request: Request,
-    response: Response,
-    conn: ConnectionDep,
-    index: ActorIndexDep,
-    f: FilterDep,
-    limit: LimitParam = 50,
-    cursor: CursorParam = None,
-) -> schemas.ClaimPage:
+def list_claims(listing: ListingDep) -> schemas.ClaimPage:
     """Claims that match every filter, ordered by their event's earliest date, then claim id.
 
     Event filters (`actor`, `from`, `to`, `type`) apply to the claim's event.
     """
-    rows, more = split_page(queries.page_claims(conn, f, limit, decode("claims", cursor)), limit)
-    last = (rows[-1].event_date_earliest, rows[-1].id) if more else None
-    token, url = next_links(request, response, "claims", last)
-    return schemas.ClaimPage(
-        data=build_claim_rows(conn, index, rows), next_cursor=token, next=url,
-        filters=echo_filters(index, f),
-    )  # fmt: skip
+    rows, token, url = listing.page("claims", queries.page_claims, queries.claim_sort_key)
+    claims = build_claim_rows(listing.conn, listing.index, rows)
+    return schemas.ClaimPage(data=claims, next_cursor=token, next=url, filters=listing.echo())

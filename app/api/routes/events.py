@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends
 
 from app import queries, schemas
-from app.api.deps import (
-    FILTER_PARAMS,
-    PAGE_PARAMS,
-    ActorIndexDep,
-    ConnectionDep,
-    CursorParam,
-    FilterDep,
-    LimitParam,
-    decode,
-    only_params,
-)
-from app.api.paging import echo_filters, next_links, split_page
-from app.api.problems import NOT_FOUND_RESPONSE, PROBLEM_RESPONSES, ProblemError
+from app.api.deps import ActorIndexDep, ConnectionDep, only_params
+from app.api.listing import ROUTE_OPTIONS, ListingDep
+from app.api.problems import NOT_FOUND_RESPONSE, ProblemError
 from app.assemble import build_events
 from app.filters import TimelineFilter
 
@@ -29,31 +19,18 @@ router = APIRouter(tags=["events"])
     operation_id="listEvents",
     summary="List events in chronological order",
     response_model=schemas.EventPage,
-    responses=PROBLEM_RESPONSES,
-    dependencies=[Depends(only_params(*FILTER_PARAMS, *PAGE_PARAMS))],
+    **ROUTE_OPTIONS,
 )
-def list_events(
-    request: Request,
-    response: Response,
-    conn: ConnectionDep,
-    index: ActorIndexDep,
-    f: FilterDep,
-    limit: LimitParam = 50,
-    cursor: CursorParam = None,
-) -> schemas.EventPage:
+def list_events(listing: ListingDep) -> schemas.EventPage:
     """Events ordered by earliest date, then id, each with its actors and its claims.
 
     Claim filters (`claimant`, `via`, `source`, `document`, `hedge`) select events with at
     least one matching claim; every claim of the event is returned and `matched` says which
     did. `known_as_of` hides claims published later, and events left with none.
     """
-    rows, more = split_page(queries.page_events(conn, f, limit, decode("events", cursor)), limit)
-    last = (rows[-1].date_earliest, rows[-1].id) if more else None
-    token, url = next_links(request, response, "events", last)
-    return schemas.EventPage(
-        data=build_events(conn, index, f, rows), next_cursor=token, next=url,
-        filters=echo_filters(index, f),
-    )  # fmt: skip
+    rows, token, url = listing.page("events", queries.page_events, queries.event_sort_key)
+    events = build_events(listing.conn, listing.index, listing.filter, rows)
+    return schemas.EventPage(data=events, next_cursor=token, next=url, filters=listing.echo())
 
 
 @router.get(

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter
 
 from app import queries, schemas
-from app.api.deps import (
-    FILTER_PARAMS,
-    PAGE_PARAMS,
-    ActorIndexDep,
-    ConnectionDep,
-    CursorParam,
-    FilterDep,
-    LimitParam,
-    decode,
-    only_params,
-)
-from app.api.paging import echo_filters, next_links, split_page
-from app.api.problems import PROBLEM_RESPONSES
+from app.api.listing import ROUTE_OPTIONS, ListingDep
 from app.assemble import build_events, build_timeline_groups
 
 router = APIRouter(tags=["events"])
@@ -28,23 +16,11 @@ router = APIRouter(tags=["events"])
     operation_id="getTimeline",
     summary="Events grouped by date, claims summarised, resolved filters echoed",
     response_model=schemas.Timeline,
-    responses=PROBLEM_RESPONSES,
-    dependencies=[Depends(only_params(*FILTER_PARAMS, *PAGE_PARAMS))],
+    **ROUTE_OPTIONS,
 )
-def get_timeline(
-    request: Request,
-    response: Response,
-    conn: ConnectionDep,
-    index: ActorIndexDep,
-    f: FilterDep,
-    limit: LimitParam = 50,
-    cursor: CursorParam = None,
-) -> schemas.Timeline:
+def get_timeline(listing: ListingDep) -> schemas.Timeline:
     """The /events selection, grouped under precision-aware date headings ("Autumn 2024")."""
-    rows, more = split_page(queries.page_events(conn, f, limit, decode("events", cursor)), limit)
-    last = (rows[-1].date_earliest, rows[-1].id) if more else None
-    token, url = next_links(request, response, "events", last)
-    groups = build_timeline_groups(build_events(conn, index, f, rows))
-    return schemas.Timeline(
-        groups=groups, next_cursor=token, next=url, filters=echo_filters(index, f)
-    )
+    rows, token, url = listing.page("events", queries.page_events, queries.event_sort_key)
+    events = build_events(listing.conn, listing.index, listing.filter, rows)
+    groups = build_timeline_groups(events)
+    return schemas.Timeline(groups=groups, next_cursor=token, next=url, filters=listing.echo())
