@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import migrate
 from app.config import Settings
 from app.db import make_engine
+from app.generate import generate
 from app.loader import SeedError, load_dataset, validate_seeds
 from app.models import Document
 
@@ -79,6 +82,27 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
+    url = f"sqlite:///{Path(args.out).resolve()}" if args.out else settings.database_url
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    started = time.perf_counter()
+    try:
+        counts = generate(engine, args.events, args.seed)
+    except ValueError as exc:
+        print(f"cannot generate: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    producer = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(", ".join(f"{n} {t}" for t, n in counts.items()))
+    print(f"generated in {elapsed:.1f} s; peak RSS {peak:.0f} MiB (writer), ", end="")
+    print(f"{producer:.0f} MiB (producer)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="claimline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -98,10 +122,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--log-level", default="info")
+    gen = sub.add_parser("generate", help="fill an empty database with synthetic data (benchmarks)")
+    gen.add_argument("--events", type=int, required=True)
+    gen.add_argument("--out", help="SQLite file to create (default: $DATABASE_URL)")
+    gen.add_argument("--seed", type=int, default=1)
     return parser
 
 
-COMMANDS = {"migrate": cmd_migrate, "validate": cmd_validate, "load": cmd_load, "serve": cmd_serve}
+COMMANDS = {
+    "generate": cmd_generate,
+    "migrate": cmd_migrate,
+    "validate": cmd_validate,
+    "load": cmd_load,
+    "serve": cmd_serve,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from app.actor_index import Resolution
@@ -21,7 +21,8 @@ class TimelineFilter:
     documents: tuple[str, ...] = ()
     hedges: tuple[str, ...] = ()
     known_as_of: date | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    # The longest event span in the data (dataset_meta); bounds overlap scans.
+    max_span_days: int | None = None
 
     @staticmethod
     def ids(resolutions: tuple[Resolution, ...]) -> list[str]:

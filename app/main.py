@@ -11,6 +11,7 @@ from app import openapi
 from app.api import problems
 from app.api.routes import actors, claims, documents, events, health, timeline
 from app.config import Settings
+from app.dataset_meta import MetaCache
 from app.db import make_engine
 
 DESCRIPTION = """A source-attributed timeline of conflict reporting.
@@ -22,12 +23,15 @@ a precision. Errors are RFC 9457 `application/problem+json`.
 """
 
 
-def create_app(database_url: str | None = None) -> FastAPI:
-    url = database_url or Settings.from_env().database_url
+def create_app(database_url: str | None = None, meta_ttl: float | None = None) -> FastAPI:
+    settings = Settings.from_env()
+    url = database_url or settings.database_url
+    ttl = settings.meta_ttl if meta_ttl is None else meta_ttl
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = make_engine(url)
+        app.state.meta = MetaCache(app.state.engine, ttl)
         yield
         app.state.engine.dispose()
 

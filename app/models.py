@@ -162,6 +162,15 @@ class Figure(SQLModel, table=True):
     text: str
 
 
+class DatasetMeta(SQLModel, table=True):
+    """Facts about the loaded data as a whole, written by the loader and the generator."""
+
+    __tablename__ = "dataset_meta"
+
+    key: str = Field(primary_key=True, max_length=60)
+    value: str
+
+
 # Load order: parents before children. Deletes run in reverse.
 TABLES_IN_LOAD_ORDER: list[Table] = [
     SQLModel.metadata.tables[name]
@@ -177,3 +186,4 @@ event_actors_table = SQLModel.metadata.tables["event_actors"]
 claims_table = SQLModel.metadata.tables["claims"]
 claim_via_table = SQLModel.metadata.tables["claim_via"]
 figures_table = SQLModel.metadata.tables["figures"]
+dataset_meta_table = SQLModel.metadata.tables["dataset_meta"]

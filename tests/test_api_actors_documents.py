@@ -61,4 +61,4 @@ def test_documents_metadata_and_text(api: httpx.Client) -> None:
 def test_health(api: httpx.Client) -> None:
     assert api.get("/healthz").json() == {"status": "ok", "checks": {}}
     ready = api.get("/readyz").json()
-    assert ready == {"status": "ok", "checks": {"schema": "0001", "documents": 5}}
+    assert ready == {"status": "ok", "checks": {"schema": "0002", "documents": 5}}

@@ -15,6 +15,7 @@ from app import queries
 from app.actor_index import ActorIndex, Resolution, UnknownActorError
 from app.api.problems import ProblemError, invalid_parameter
 from app.cursor import CursorError, decode_cursor
+from app.dataset_meta import Meta, MetaCache
 from app.edtf import EdtfError, parse_edtf
 from app.filters import TimelineFilter
 from app.vocab import EventType, Hedge
@@ -114,8 +115,17 @@ def get_actor_index(conn: ConnectionDep) -> ActorIndex:
 ActorIndexDep = Annotated[ActorIndex, Depends(get_actor_index)]
 
 
+def get_meta(request: Request) -> Meta:
+    cache: MetaCache = request.app.state.meta
+    return cache.get()
+
+
+MetaDep = Annotated[Meta, Depends(get_meta)]
+
+
 def timeline_filter(
     conn: ConnectionDep,
+    meta: MetaDep,
     index: ActorIndexDep,
     actor: Annotated[
         list[str],
@@ -201,6 +211,7 @@ def timeline_filter(
         documents=tuple(document),
         hedges=tuple(h.value for h in hedge),
         known_as_of=_day("known_as_of", known_as_of),
+        max_span_days=meta.max_span_days,
     )
 
 

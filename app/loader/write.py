@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, and_, delete, select, update
 
+from app import dataset_meta
 from app.loader.validate import Dataset, Row
 from app.models import TABLES_IN_LOAD_ORDER
 
@@ -82,4 +83,11 @@ def sync(conn: Connection, dataset: Dataset) -> LoadSummary:
 
 def load_dataset(engine: Engine, dataset: Dataset) -> LoadSummary:
     with engine.begin() as conn:
-        return sync(conn, dataset)
+        summary = sync(conn, dataset)
+        span = dataset_meta.max_span(
+            (e["date_earliest"], e["date_latest"]) for e in dataset.tables["events"]
+        )
+        current = dataset_meta.read(conn)
+        if summary.changed or current.version == "unversioned" or current.max_span_days != span:
+            dataset_meta.write(conn, span)
+        return summary

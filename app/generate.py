@@ -1,0 +1,290 @@
+"""Synthetic data at scale, for benchmarks: `claimline generate --events N --out PATH`.
+
+Writes straight into the project's schema (after migrating it) in batches, so memory stays
+bounded whatever N is. Rows are built with the same vocabularies and EDTF parser as the seed
+loader, and each quote is cut from its own document's text, so offsets hold by construction.
+The target must be empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import random
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, text
+
+from app import dataset_meta
+from app.aliases import normalize_name
+from app.edtf import parse_edtf
+from app.models import TABLES_IN_LOAD_ORDER, documents_table
+from app.vocab import EventType, Hedge, Qualifier, Quantity, Role, Stance, Unit
+
+START, END = date(2022, 1, 1), date(2026, 12, 31)
+BATCH_EVENTS = 5_000
+CLAIMS_PER_DOCUMENT = 20
+
+STATES = [
+    ("ukr", "Ukraine", "UKR", "Kyiv"), ("rus", "Russia", "RUS", "Moscow"),
+    ("dprk", "North Korea", "PRK", "Pyongyang"), ("kor", "South Korea", "KOR", "Seoul"),
+    ("usa", "United States", "USA", "Washington"), ("gbr", "United Kingdom", "GBR", "London"),
+    ("deu", "Germany", "DEU", "Berlin"), ("fra", "France", "FRA", "Paris"),
+]  # fmt: skip
+SUBS = [
+    ("army", "armed forces", "armed_force"), ("intel", "intelligence service", "government_agency"),
+    ("officials", "officials", "group"), ("leader", "head of state", "person"),
+]  # fmt: skip
+OUTLETS = ["afp", "reuters", "ap", "yonhap", "bbc", "nyt", "le-monde", "kyiv-independent",
+           "tass", "euronews"]  # fmt: skip
+SENTENCES = [
+    "{a} said that {n} soldiers had been moved closer to the front line during the week",
+    "according to officials briefed on the matter, {a} is preparing a new wave of {n} troops",
+    "{a} reported about {n} casualties after heavy fighting near the border region",
+    "a spokesperson for {a} denied that any units had crossed into the disputed territory",
+    "{a} condemned in the strongest terms the delivery of weapons and the deployment of {n} men",
+]
+
+
+@dataclass(frozen=True)
+class Actors:
+    claimants: list[str]
+    outlets: list[str]
+    rows: list[dict[str, Any]]
+    aliases: list[dict[str, Any]]
+
+
+def build_actors() -> Actors:
+    rows, aliases, claimants = [], [], []
+    for sid, name, iso3, capital in STATES:
+        rows.append({"id": sid, "name": name, "kind": "state", "parent_id": None, "iso3": iso3,
+                     "wikidata": None})  # fmt: skip
+        for alias in (name, iso3, capital):
+            aliases.append({"normalized": normalize_name(alias), "actor_id": sid, "name": alias,
+                            "lang": "en"})  # fmt: skip
+        claimants.append(sid)
+        for suffix, label, kind in SUBS:
+            aid = f"{sid}-{suffix}"
+            rows.append({"id": aid, "name": f"{name} {label}", "kind": kind, "parent_id": sid,
+                         "iso3": None, "wikidata": None})  # fmt: skip
+            aliases.append({"normalized": normalize_name(f"{name} {label}"), "actor_id": aid,
+                            "name": f"{name} {label}", "lang": "en"})  # fmt: skip
+            claimants.append(aid)
+    for outlet in OUTLETS:
+        rows.append({"id": outlet, "name": outlet.upper(), "kind": "news_outlet", "parent_id": None,
+                     "iso3": None, "wikidata": None})  # fmt: skip
+    return Actors(claimants, list(OUTLETS), rows, aliases)
+
+
+_EVENT_TYPES = [t.value for t in EventType]
+_ROLES = [r.value for r in Role]
+_STANCES = [s.value for s in Stance]
+_HEDGES = [h.value for h in Hedge]
+_QUANTITIES = [q.value for q in Quantity]
+
+
+def _edtf_for(r: float, rng: random.Random, day: date) -> str:
+    if r < 0.6:
+        return day.isoformat()
+    if r < 0.75:
+        return f"{day:%Y-%m}" + ("~" if r < 0.66 else "")
+    if r < 0.83:
+        return f"{day.year}-{21 + (day.month % 12) // 3}"
+    if r < 0.88:
+        return str(day.year)
+    end = day + timedelta(days=rng.randint(1, 60))
+    return f"{day.isoformat()}/{min(end, END).isoformat()}"
+
+
+# Column order of each table's rows, as the bulk writers expect them.
+COLUMNS = {t.name: [c.name for c in t.columns] for t in TABLES_IN_LOAD_ORDER}
+
+
+@dataclass
+class Pending:
+    claim: list[Any]  # claims row without document_id, quote_start, quote_end, known_from
+    latest: date
+    via: list[tuple[Any, ...]]
+    figures: list[tuple[Any, ...]]
+
+
+@dataclass
+class Batch:
+    documents: list[tuple[Any, ...]] = field(default_factory=list)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
+    event_actors: list[tuple[Any, ...]] = field(default_factory=list)
+    claims: list[tuple[Any, ...]] = field(default_factory=list)
+    claim_via: list[tuple[Any, ...]] = field(default_factory=list)
+    figures: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+def batches(n_events: int, actors: Actors, seed: int = 1) -> Iterator[Batch]:
+    """Events in date order, BATCH_EVENTS at a time, with their documents and claims."""
+    rng = random.Random(seed)
+    rand, randint, sample = rng.random, rng.randint, rng.sample
+    claimants, outlets = actors.claimants, actors.outlets
+    span = (END - START).days
+    pending: list[Pending] = []
+    doc_counter = 0
+    cached_day: dict[int, date] = {}
+    for first in range(0, n_events, BATCH_EVENTS):
+        b = Batch()
+        for i in range(first, min(first + BATCH_EVENTS, n_events)):
+            offset = min(span, i * span // max(n_events, 1))
+            day = cached_day.get(offset) or cached_day.setdefault(
+                offset, START + timedelta(days=offset)
+            )
+            when = parse_edtf(_edtf_for(rand(), rng, day))
+            eid = f"ev-{i:07d}"
+            b.events.append((
+                eid, _EVENT_TYPES[int(rand() * len(_EVENT_TYPES))], f"Synthetic event {i}",
+                f"Synthetic summary of event {i}.", when.text, when.earliest, when.latest,
+                when.precision.value, when.approximate, when.uncertain, "synthetic", None, None,
+                None,
+            ))  # fmt: skip
+            for actor_id in sample(claimants, randint(1, 3)):
+                b.event_actors.append((eid, actor_id, _ROLES[int(rand() * len(_ROLES))]))
+            for k in range(randint(1, 4)):
+                claimant = claimants[int(rand() * len(claimants))]
+                quote = SENTENCES[int(rand() * len(SENTENCES))].format(
+                    a=claimant, n=randint(1, 20) * 500
+                )
+                cid = f"cl-{i:07d}-{k}"
+                item = Pending(
+                    [cid, eid, claimant, quote, _STANCES[int(rand() * len(_STANCES))],
+                     _HEDGES[int(rand() * len(_HEDGES))]],
+                    when.latest, [], [],
+                )  # fmt: skip
+                pending.append(item)
+                for pos, outlet in enumerate(sample(outlets, randint(0, 2))):
+                    item.via.append((cid, pos, outlet))
+                if rand() < 0.3:
+                    low = randint(1, 40) * 250
+                    quantity = _QUANTITIES[int(rand() * len(_QUANTITIES))]
+                    item.figures.append(
+                        (cid, 0, quantity, low, None, Qualifier.more_than.value,
+                         Unit.soldiers.value, f"plus de {low}")
+                    )  # fmt: skip
+            while len(pending) >= CLAIMS_PER_DOCUMENT:
+                doc_counter += 1
+                _flush_document(b, pending[:CLAIMS_PER_DOCUMENT], doc_counter)
+                del pending[:CLAIMS_PER_DOCUMENT]
+        if first + BATCH_EVENTS >= n_events and pending:
+            doc_counter += 1
+            _flush_document(b, pending, doc_counter)
+            pending = []
+        yield b
+
+
+def _flush_document(b: Batch, claims: list[Pending], number: int) -> None:
+    """Write the document that quotes these claims, then the claims with their children."""
+    doc_id = f"doc-{number:07d}"
+    published = max(p.latest for p in claims) + timedelta(days=1)
+    parts, offset = [], 0
+    for p in claims:
+        cid, eid, claimant, quote, stance, hedge = p.claim
+        # Same column order as the claims table.
+        b.claims.append((cid, eid, doc_id, claimant, quote, offset, offset + len(quote), stance,
+                         hedge, None, None, None, published, None))  # fmt: skip
+        b.claim_via.extend(p.via)
+        b.figures.extend(p.figures)
+        parts.append(quote)
+        offset += len(quote) + 1
+    body = " ".join(parts)
+    b.documents.append((
+        doc_id, f"{doc_id}.txt", f"Synthetic document {number}", None, "synthetic", None, "en",
+        published.isoformat(), published, published, "day", "stated", "high", "synthetic", None,
+        hashlib.sha256(body.encode()).hexdigest(), body,
+    ))  # fmt: skip
+
+
+Writer = Callable[[str, list[tuple[Any, ...]]], None]
+
+
+def _produce(n_events: int, seed: int, queue: Any) -> None:
+    for batch in batches(n_events, build_actors(), seed):
+        queue.put(batch)
+    queue.put(None)
+
+
+def _produced_in_background(n_events: int, seed: int) -> Iterator[Batch]:
+    """Batches built in a second process, so building and writing use both cores. The
+    queue holds two batches at most: memory stays bounded."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue(maxsize=2)
+    producer = context.Process(target=_produce, args=(n_events, seed, queue), daemon=True)
+    producer.start()
+    try:
+        while (batch := queue.get()) is not None:
+            yield batch
+    finally:
+        producer.join(timeout=5)
+        if producer.is_alive():
+            producer.terminate()
+
+
+def _bulk_writer(conn: Connection) -> Writer:
+    """The driver's fastest path: executemany on SQLite, COPY on PostgreSQL."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    if conn.dialect.name == "sqlite":
+        # Store dates as SQLAlchemy's Date type does on SQLite: ISO text.
+        sqlite3.register_adapter(date, date.isoformat)
+        # A bulk fill of a new file: a crash means starting again, so skip the fsyncs, and
+        # give the index builds room.
+        raw.execute("PRAGMA synchronous=OFF")
+        raw.execute("PRAGMA cache_size=-262144")
+        raw.execute("PRAGMA temp_store=MEMORY")
+
+        def write_sqlite(table: str, rows: list[tuple[Any, ...]]) -> None:
+            cols = COLUMNS[table]
+            sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+            raw.executemany(sql, rows)
+
+        return write_sqlite
+
+    def write_postgres(table: str, rows: list[tuple[Any, ...]]) -> None:
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(COLUMNS[table])}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+
+    return write_postgres
+
+
+def generate(engine: Engine, n_events: int, seed: int = 1) -> dict[str, int]:
+    """Fill an empty, migrated database; return row counts per table."""
+    with engine.begin() as conn:
+        if conn.execute(select(func.count()).select_from(documents_table)).scalar_one():
+            raise ValueError("the target database is not empty")
+        # Building indexes once at the end is much faster than maintaining them per row.
+        indexes = [index for table in TABLES_IN_LOAD_ORDER for index in table.indexes]
+        for index in indexes:
+            index.drop(conn)
+        write = _bulk_writer(conn)
+        actors = build_actors()
+        write("actors", [tuple(r[c] for c in COLUMNS["actors"]) for r in actors.rows])
+        write(
+            "actor_aliases", [tuple(r[c] for c in COLUMNS["actor_aliases"]) for r in actors.aliases]
+        )
+        counts = {"actors": len(actors.rows)}
+        span = 0
+        for batch in _produced_in_background(n_events, seed):
+            # events rows: (id, type, title, summary, edtf, earliest, latest, …)
+            span = max(span, dataset_meta.max_span((e[5], e[6]) for e in batch.events))
+            for name in ("documents", "events", "event_actors", "claims", "claim_via", "figures"):
+                rows = getattr(batch, name)
+                if rows:
+                    write(name, rows)
+                    counts[name] = counts.get(name, 0) + len(rows)
+        for index in indexes:
+            index.create(conn)
+        dataset_meta.write(conn, span)
+        conn.execute(text("ANALYZE"))
+    return counts
