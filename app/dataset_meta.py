@@ -1,12 +1,14 @@
 """The data version and the longest event span, kept in `dataset_meta`.
 
 The version changes whenever a load changes anything; it keys ETags and the response cache.
-The longest span bounds date-overlap queries: an event overlapping [from, to] must start on
-or after `from - max_span`, which turns the overlap test into an index range scan.
+The longest span of each precision bounds date-overlap queries: an event of precision p that
+overlaps [from, to] starts on or after `from - span(p)`, so each precision is an index range
+scan on (date_precision, date_earliest, id), not a read of every event that starts before `to`.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -18,33 +20,48 @@ from sqlalchemy import Connection, Engine, delete, select
 
 from app.models import dataset_meta_table as META
 
-VERSION, MAX_SPAN = "data_version", "max_event_span_days"
+VERSION, SPANS = "data_version", "max_event_span_days_by_precision"
+
+# precision -> the longest (latest - earliest) in days among events of that precision
+Spans = dict[str, int]
 
 
 @dataclass(frozen=True)
 class Meta:
     version: str
-    max_span_days: int
+    spans: Spans | None  # None: unknown (data loaded before this table existed)
 
 
-def max_span(intervals: Iterable[tuple[date, date]]) -> int:
-    return max(((latest - earliest).days for earliest, latest in intervals), default=0)
+def max_spans(events: Iterable[tuple[str, date, date]]) -> Spans:
+    spans: Spans = {}
+    for precision, earliest, latest in events:
+        days = (latest - earliest).days
+        if days > spans.get(precision, -1):
+            spans[precision] = days
+    return spans
 
 
-def write(conn: Connection, max_span_days: int, version: str | None = None) -> str:
+def merge(a: Spans, b: Spans) -> Spans:
+    return {p: max(a.get(p, 0), b.get(p, 0)) for p in a.keys() | b.keys()}
+
+
+def write(conn: Connection, spans: Spans, version: str | None = None) -> str:
     version = version or uuid.uuid4().hex
     conn.execute(delete(META))
     conn.execute(
         META.insert(),
-        [{"key": VERSION, "value": version}, {"key": MAX_SPAN, "value": str(max_span_days)}],
+        [
+            {"key": VERSION, "value": version},
+            {"key": SPANS, "value": json.dumps(spans, sort_keys=True)},
+        ],
     )
     return version
 
 
 def read(conn: Connection) -> Meta:
     values = {key: value for key, value in conn.execute(select(META.c.key, META.c.value))}
-    # A database loaded before this table existed: no version, no bound (span unknown).
-    return Meta(values.get(VERSION, "unversioned"), int(values.get(MAX_SPAN, 1_000_000)))
+    spans = json.loads(values[SPANS]) if SPANS in values else None
+    return Meta(values.get(VERSION, "unversioned"), spans)
 
 
 class MetaCache:
@@ -57,12 +74,17 @@ class MetaCache:
         self._value: Meta | None = None
         self._read_at = 0.0
 
-    def get(self) -> Meta:
+    def get(self, conn: Connection | None = None) -> Meta:
+        """The cached meta; re-read through `conn` (the caller's connection, so a request
+        never holds two pooled connections at once) or a connection of its own."""
         now = time.monotonic()
         if self._value is None or now - self._read_at > self._ttl:
             with self._lock:
                 if self._value is None or now - self._read_at > self._ttl:
-                    with self._engine.connect() as conn:
+                    if conn is not None:
                         self._value = read(conn)
+                    else:
+                        with self._engine.connect() as own:
+                            self._value = read(own)
                     self._read_at = now
         return self._value

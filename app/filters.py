@@ -21,8 +21,8 @@ class TimelineFilter:
     documents: tuple[str, ...] = ()
     hedges: tuple[str, ...] = ()
     known_as_of: date | None = None
-    # The longest event span in the data (dataset_meta); bounds overlap scans.
-    max_span_days: int | None = None
+    # Longest event span per precision (dataset_meta); bounds overlap scans. None: unknown.
+    spans: tuple[tuple[str, int], ...] | None = None
 
     @staticmethod
     def ids(resolutions: tuple[Resolution, ...]) -> list[str]:

@@ -274,10 +274,11 @@ def generate(engine: Engine, n_events: int, seed: int = 1) -> dict[str, int]:
             "actor_aliases", [tuple(r[c] for c in COLUMNS["actor_aliases"]) for r in actors.aliases]
         )
         counts = {"actors": len(actors.rows)}
-        span = 0
+        spans: dataset_meta.Spans = {}
         for batch in _produced_in_background(n_events, seed):
-            # events rows: (id, type, title, summary, edtf, earliest, latest, …)
-            span = max(span, dataset_meta.max_span((e[5], e[6]) for e in batch.events))
+            # events rows: (id, type, title, summary, edtf, earliest, latest, precision, …)
+            batch_spans = dataset_meta.max_spans((e[7], e[5], e[6]) for e in batch.events)
+            spans = dataset_meta.merge(spans, batch_spans)
             for name in ("documents", "events", "event_actors", "claims", "claim_via", "figures"):
                 rows = getattr(batch, name)
                 if rows:
@@ -285,6 +286,6 @@ def generate(engine: Engine, n_events: int, seed: int = 1) -> dict[str, int]:
                     counts[name] = counts.get(name, 0) + len(rows)
         for index in indexes:
             index.create(conn)
-        dataset_meta.write(conn, span)
+        dataset_meta.write(conn, spans)
         conn.execute(text("ANALYZE"))
     return counts

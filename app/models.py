@@ -89,6 +89,8 @@ class Event(SQLModel, table=True):
     __table_args__ = (
         # Timeline order and keyset paging: (earliest, id).
         Index("ix_events_date_earliest_id", "date_earliest", "id"),
+        # Overlap queries scan each precision from `from - longest span of that precision`.
+        Index("ix_events_date_precision_date_earliest_id", "date_precision", "date_earliest", "id"),
         Index("ix_events_date_latest", "date_latest"),
         Index("ix_events_type", "type"),
     )

@@ -20,6 +20,7 @@ from sqlalchemy import (
     select,
     true,
     tuple_,
+    union_all,
 )
 
 from app.filters import TimelineFilter
@@ -85,10 +86,6 @@ def event_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
     else:
         if f.date_from is not None:
             conds.append(E.c.date_latest >= f.date_from)
-            if f.max_span_days is not None and f.date_from.toordinal() > f.max_span_days:
-                # Implied by the overlap test, but it lets the (date_earliest, id) index
-                # range-scan instead of reading every event that starts before `to`.
-                conds.append(E.c.date_earliest >= f.date_from - timedelta(days=f.max_span_days))
         if f.date_to is not None:
             conds.append(E.c.date_earliest <= f.date_to)
     if f.has_claim_filter or f.known_as_of is not None:
@@ -100,14 +97,40 @@ def event_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
     return conds
 
 
+def _earliest_floor(f: TimelineFilter, span: int) -> date | None:
+    """The earliest start an event of this span can have and still overlap `from`."""
+    if f.date_from is None or f.within or f.date_from.toordinal() <= span:
+        return None
+    return f.date_from - timedelta(days=span)
+
+
 def page_events(
     conn: Connection, f: TimelineFilter, limit: int, after: tuple[date, str] | None
 ) -> Sequence[Any]:
-    """Up to limit + 1 events in timeline order after the cursor (the extra row says 'more')."""
+    """Up to limit + 1 events in timeline order after the cursor (the extra row says 'more').
+
+    With an overlap `from` and known spans, one ordered, limited range scan per precision,
+    merged; otherwise a single scan of the (date_earliest, id) index."""
     conds = event_conditions(f)
     if after is not None:
         conds.append(tuple_(E.c.date_earliest, E.c.id) > tuple_(*after))
-    stmt = select(E).where(*conds).order_by(E.c.date_earliest, E.c.id).limit(limit + 1)
+    order = (E.c.date_earliest, E.c.id)
+    if f.spans is None or _earliest_floor(f, 0) is None:
+        return conn.execute(select(E).where(*conds).order_by(*order).limit(limit + 1)).all()
+    parts = []
+    for precision, span in f.spans:
+        floor = _earliest_floor(f, span)
+        bound = [E.c.date_earliest >= floor] if floor is not None else []
+        part = (
+            select(E)
+            .where(E.c.date_precision == precision, *bound, *conds)
+            .order_by(*order)
+            .limit(limit + 1)
+            .subquery()
+        )
+        parts.append(select(part))
+    merged = union_all(*parts).subquery()
+    stmt = select(merged).order_by(merged.c.date_earliest, merged.c.id).limit(limit + 1)
     return conn.execute(stmt).all()
 
 
@@ -187,12 +210,7 @@ _EVENT_DATE_COLUMNS = (
 def _event_only_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
     """Event conditions without the claim EXISTS (the claims query filters claims directly)."""
     plain = TimelineFilter(
-        actors=f.actors,
-        date_from=f.date_from,
-        date_to=f.date_to,
-        within=f.within,
-        types=f.types,
-        max_span_days=f.max_span_days,
+        actors=f.actors, date_from=f.date_from, date_to=f.date_to, within=f.within, types=f.types
     )
     return event_conditions(plain)
 

@@ -13,7 +13,10 @@ from tests.conftest import running_server
 def test_serve_migrates_loads_and_runs_two_workers(database_url: str) -> None:
     with running_server(database_url, "--workers", "2") as base:
         ready = httpx.get(f"{base}/readyz").json()
-        assert ready == {"status": "ok", "checks": {"schema": "0002", "documents": 5}}
+        assert ready == {
+            "status": "ok",
+            "checks": {"schema": migrate.head_revision(), "documents": 5},
+        }
         for _ in range(20):
             response = httpx.get(f"{base}/events", params={"actor": "DPRK", "limit": 1})
             assert response.status_code == 200
@@ -25,7 +28,7 @@ def test_readyz_is_503_until_migrated_and_loaded(sqlite_url: str) -> None:
         response = client.get("/readyz")
         assert response.status_code == 503
         assert response.headers["content-type"] == "application/problem+json"
-        assert response.json()["detail"] == "schema at None, expected 0002"
+        assert response.json()["detail"] == f"schema at None, expected {migrate.head_revision()}"
         events = client.get("/events")
         assert (events.status_code, events.json()["type"]) == (
             503, "https://claimline.example/problems/database-unavailable")  # fmt: skip

@@ -115,9 +115,9 @@ def get_actor_index(conn: ConnectionDep) -> ActorIndex:
 ActorIndexDep = Annotated[ActorIndex, Depends(get_actor_index)]
 
 
-def get_meta(request: Request) -> Meta:
+def get_meta(request: Request, conn: ConnectionDep) -> Meta:
     cache: MetaCache = request.app.state.meta
-    return cache.get()
+    return cache.get(conn)
 
 
 MetaDep = Annotated[Meta, Depends(get_meta)]
@@ -211,7 +211,7 @@ def timeline_filter(
         documents=tuple(document),
         hedges=tuple(h.value for h in hedge),
         known_as_of=_day("known_as_of", known_as_of),
-        max_span_days=meta.max_span_days,
+        spans=tuple(sorted(meta.spans.items())) if meta.spans is not None else None,
     )
 
 

@@ -4,7 +4,7 @@ keyset page and its Link header."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
@@ -25,6 +25,7 @@ from app.api.deps import (
     only_params,
 )
 from app.api.problems import PROBLEM_RESPONSES
+from app.api.responses import json_response
 from app.assemble import actor_ref
 from app.cursor import encode_cursor
 from app.filters import TimelineFilter
@@ -38,12 +39,12 @@ ROUTE_OPTIONS: dict[str, Any] = {
 @dataclass
 class Listing:
     request: Request
-    response: Response
     conn: Connection
     index: ActorIndex
     filter: TimelineFilter
     limit: int
     cursor: str | None
+    headers: dict[str, str] = field(default_factory=dict)
 
     def page(
         self,
@@ -58,8 +59,12 @@ class Listing:
         rows = rows[: self.limit]
         token = encode_cursor(kind, *sort_key(rows[-1]))
         url = str(self.request.url.include_query_params(cursor=token))
-        self.response.headers["Link"] = f'<{url}>; rel="next"'
+        self.headers["Link"] = f'<{url}>; rel="next"'
         return rows, token, url
+
+    def respond(self, body: dict[str, Any]) -> Response:
+        body["filters"] = self.echo().model_dump(mode="json", by_alias=True)
+        return json_response(body, self.headers)
 
     def echo(self) -> schemas.ResolvedFilters:
         f, index = self.filter, self.index
@@ -80,14 +85,13 @@ class Listing:
 
 def listing(
     request: Request,
-    response: Response,
     conn: ConnectionDep,
     index: ActorIndexDep,
     f: FilterDep,
     limit: LimitParam = 50,
     cursor: CursorParam = None,
 ) -> Listing:
-    return Listing(request, response, conn, index, f, limit, cursor)
+    return Listing(request, conn, index, f, limit, cursor)
 
 
 ListingDep = Annotated[Listing, Depends(listing)]

@@ -84,10 +84,11 @@ def sync(conn: Connection, dataset: Dataset) -> LoadSummary:
 def load_dataset(engine: Engine, dataset: Dataset) -> LoadSummary:
     with engine.begin() as conn:
         summary = sync(conn, dataset)
-        span = dataset_meta.max_span(
-            (e["date_earliest"], e["date_latest"]) for e in dataset.tables["events"]
+        spans = dataset_meta.max_spans(
+            (e["date_precision"], e["date_earliest"], e["date_latest"])
+            for e in dataset.tables["events"]
         )
         current = dataset_meta.read(conn)
-        if summary.changed or current.version == "unversioned" or current.max_span_days != span:
-            dataset_meta.write(conn, span)
+        if summary.changed or current.version == "unversioned" or current.spans != spans:
+            dataset_meta.write(conn, spans)
         return summary

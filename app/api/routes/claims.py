@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from app import queries, schemas
 from app.api.listing import ROUTE_OPTIONS, ListingDep
@@ -18,11 +18,11 @@ router = APIRouter(tags=["claims"])
     response_model=schemas.ClaimPage,
     **ROUTE_OPTIONS,
 )
-def list_claims(listing: ListingDep) -> schemas.ClaimPage:
+def list_claims(listing: ListingDep) -> Response:
     """Claims that match every filter, ordered by their event's earliest date, then claim id.
 
     Event filters (`actor`, `from`, `to`, `type`) apply to the claim's event.
     """
     rows, token, url = listing.page("claims", queries.page_claims, queries.claim_sort_key)
     claims = build_claim_rows(listing.conn, listing.index, rows)
-    return schemas.ClaimPage(data=claims, next_cursor=token, next=url, filters=listing.echo())
+    return listing.respond({"next_cursor": token, "next": url, "data": claims})

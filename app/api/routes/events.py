@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from app import queries, schemas
 from app.api.deps import ActorIndexDep, ConnectionDep, only_params
 from app.api.listing import ROUTE_OPTIONS, ListingDep
 from app.api.problems import NOT_FOUND_RESPONSE, ProblemError
+from app.api.responses import json_response
 from app.assemble import build_events
 from app.filters import TimelineFilter
 
@@ -21,7 +22,7 @@ router = APIRouter(tags=["events"])
     response_model=schemas.EventPage,
     **ROUTE_OPTIONS,
 )
-def list_events(listing: ListingDep) -> schemas.EventPage:
+def list_events(listing: ListingDep) -> Response:
     """Events ordered by earliest date, then id, each with its actors and its claims.
 
     Claim filters (`claimant`, `via`, `source`, `document`, `hedge`) select events with at
@@ -30,7 +31,7 @@ def list_events(listing: ListingDep) -> schemas.EventPage:
     """
     rows, token, url = listing.page("events", queries.page_events, queries.event_sort_key)
     events = build_events(listing.conn, listing.index, listing.filter, rows)
-    return schemas.EventPage(data=events, next_cursor=token, next=url, filters=listing.echo())
+    return listing.respond({"next_cursor": token, "next": url, "data": events})
 
 
 @router.get(
@@ -41,8 +42,8 @@ def list_events(listing: ListingDep) -> schemas.EventPage:
     responses=NOT_FOUND_RESPONSE,
     dependencies=[Depends(only_params())],
 )
-def get_event(event_id: str, conn: ConnectionDep, index: ActorIndexDep) -> schemas.Event:
+def get_event(event_id: str, conn: ConnectionDep, index: ActorIndexDep) -> Response:
     row = queries.event_by_id(conn, event_id)
     if row is None:
         raise ProblemError(404, "not-found", f"no event with id {event_id!r}; see /events")
-    return build_events(conn, index, TimelineFilter(), [row])[0]
+    return json_response(build_events(conn, index, TimelineFilter(), [row])[0])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from app import queries, schemas
 from app.api.listing import ROUTE_OPTIONS, ListingDep
@@ -18,9 +18,9 @@ router = APIRouter(tags=["events"])
     response_model=schemas.Timeline,
     **ROUTE_OPTIONS,
 )
-def get_timeline(listing: ListingDep) -> schemas.Timeline:
+def get_timeline(listing: ListingDep) -> Response:
     """The /events selection, grouped under precision-aware date headings ("Autumn 2024")."""
     rows, token, url = listing.page("events", queries.page_events, queries.event_sort_key)
     events = build_events(listing.conn, listing.index, listing.filter, rows)
     groups = build_timeline_groups(events)
-    return schemas.Timeline(groups=groups, next_cursor=token, next=url, filters=listing.echo())
+    return listing.respond({"next_cursor": token, "next": url, "groups": groups})
