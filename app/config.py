@@ -15,6 +15,8 @@ SETTINGS_HELP: dict[str, str] = {
     "under the project root (folder created on demand). postgresql:// and postgres:// URLs "
     "are used with the psycopg 3 driver.",
     "CLAIMLINE_SEEDS_DIR": "Folder of curated seed files. Default: seeds/ under the project root.",
+    "CLAIMLINE_RESPONSE_CACHE": "Entries in each server's in-memory cache of full responses, keyed "
+    "by data version and URL; 0 turns it off (ETags and 304s stay). Default: 1024.",
     "CLAIMLINE_META_TTL": "Seconds a server trusts its cached data version before re-reading it "
     "(conditional requests are answered from it without a database query). Default: 1.",
 }
@@ -37,10 +39,12 @@ class Settings:
     database_url: str
     seeds_dir: Path
     meta_ttl: float = 1.0
+    response_cache: int = 1024
 
     @classmethod
     def from_env(cls) -> Settings:
         url = os.environ.get("DATABASE_URL") or default_database_url()
         seeds = os.environ.get("CLAIMLINE_SEEDS_DIR") or str(PROJECT_ROOT / "seeds")
         ttl = float(os.environ.get("CLAIMLINE_META_TTL") or 1.0)
-        return cls(database_url=normalize_database_url(url), seeds_dir=Path(seeds), meta_ttl=ttl)
+        cache = int(os.environ.get("CLAIMLINE_RESPONSE_CACHE") or 1024)
+        return cls(normalize_database_url(url), Path(seeds), ttl, cache)

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from app import openapi
 from app.api import problems
+from app.api.http_cache import HttpCacheMiddleware
 from app.api.routes import actors, claims, documents, events, health, timeline
 from app.config import Settings
 from app.dataset_meta import MetaCache
@@ -48,6 +49,7 @@ def create_app(database_url: str | None = None, meta_ttl: float | None = None) -
             {"name": "health", "description": "Liveness and readiness"},
         ],
     )
+    app.add_middleware(HttpCacheMiddleware, max_entries=settings.response_cache)
     problems.install(app)
     openapi.install(app)
     for module in (events, timeline, claims, actors, documents, health):

@@ -13,8 +13,8 @@ from app.config import PROJECT_ROOT
 @pytest.mark.parametrize(
     "command",
     [
-        ["ruff", "check", "app", "tests", "migrations"],
-        ["ruff", "format", "--check", "app", "tests", "migrations"],
+        ["ruff", "check", "app", "tests", "migrations", "bench"],
+        ["ruff", "format", "--check", "app", "tests", "migrations", "bench"],
         ["mypy", "--strict", "app"],
     ],
     ids=["ruff-check", "ruff-format", "mypy-strict"],

@@ -1,0 +1,121 @@
+"""Conditional requests and a response cache, both keyed by the data version.
+
+Every GET on a data endpoint gets an ETag derived from the data version and the exact
+path and query. A matching If-None-Match is answered 304 from the cached version alone, so a
+polling frontend or a revalidating CDN costs no database query while the version is fresh
+(CLAIMLINE_META_TTL). Full 200 bodies of hot queries are kept in a bounded LRU keyed the
+same way; a new load changes the version, and with it every key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.dataset_meta import MetaCache
+
+CACHED_PREFIXES = ("/events", "/timeline", "/claims", "/actors", "/documents")
+MAX_ENTRIES = 1024
+MAX_BODY = 1 << 20
+CACHE_CONTROL = b"public, no-cache"
+
+
+class ResponseCache:
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self._items: OrderedDict[str, tuple[list[tuple[bytes, bytes]], bytes]] = OrderedDict()
+        self._max = max_entries
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: str, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        with self._lock:
+            self._items[key] = (headers, body)
+            self._items.move_to_end(key)
+            while len(self._items) > self._max:
+                self._items.popitem(last=False)
+
+
+class HttpCacheMiddleware:
+    def __init__(self, app: ASGIApp, max_entries: int = MAX_ENTRIES) -> None:
+        self.app = app
+        self.cache = ResponseCache(max_entries) if max_entries > 0 else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not path.startswith(CACHED_PREFIXES)
+        ):
+            await self.app(scope, receive, send)
+            return
+        meta: MetaCache | None = getattr(scope["app"].state, "meta", None)
+        if meta is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            version = meta.get().version
+        except SQLAlchemyError:
+            # No version to key on (database down or not migrated): let the route answer.
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        key = f"{version}\n{path}\n{query}"
+        etag = b'"' + hashlib.sha256(key.encode()).hexdigest()[:32].encode() + b'"'
+        request_headers = dict(scope["headers"])
+        if etag in _etags(request_headers.get(b"if-none-match", b"")):
+            await _send(send, 304, [(b"etag", etag), (b"cache-control", CACHE_CONTROL)], b"")
+            return
+        hit = self.cache.get(key) if self.cache is not None else None
+        if hit is not None:
+            await _send(send, 200, hit[0], hit[1])
+            return
+        await self._forward_and_store(scope, receive, send, key, etag)
+
+    async def _forward_and_store(
+        self, scope: Scope, receive: Receive, send: Send, key: str, etag: bytes
+    ) -> None:
+        state: dict[str, Any] = {"status": 0, "headers": [], "chunks": []}
+
+        async def capture(message: Message) -> None:
+            # The start message is held back until the whole body is known, so that the
+            # body can be cached and replayed with the same headers.
+            if message["type"] == "http.response.start":
+                state["status"] = message["status"]
+                headers = [(k, v) for k, v in message["headers"] if k != b"content-length"]
+                if message["status"] == 200:
+                    headers += [(b"etag", etag), (b"cache-control", CACHE_CONTROL)]
+                state["headers"] = headers
+                return
+            if message["type"] == "http.response.body":
+                state["chunks"].append(message.get("body", b""))
+                if message.get("more_body", False):
+                    return
+                body = b"".join(state["chunks"])
+                await _send(send, state["status"], [*state["headers"], (b"x-cache", b"miss")], body)
+                if self.cache is not None and state["status"] == 200 and len(body) <= MAX_BODY:
+                    self.cache.put(key, [*state["headers"], (b"x-cache", b"hit")], body)
+
+        await self.app(scope, receive, capture)
+
+
+def _etags(header: bytes) -> set[bytes]:
+    return {part.strip().removeprefix(b"W/") for part in header.split(b",") if part.strip()}
+
+
+async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    if not any(k == b"content-length" for k, _ in headers):
+        headers = [*headers, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

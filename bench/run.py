@@ -1,0 +1,311 @@
+"""Claimline against Datasette and a bare ASGI ceiling, on one database file, with wrk.
+
+    python bench/run.py --db /path/to/1m.db [--duration 10] [--reps 3]
+
+Prepare the database with `claimline generate --events 1000000 --out /path/to/1m.db`.
+Needs `wrk` (Debian package) on PATH; Datasette is installed into bench/.venv-datasette on
+first use. Everything listens on 127.0.0.1 only. See docs/benchmarks.md for results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DS_VENV = ROOT / "bench" / ".venv-datasette"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+DPRK = ["dprk", "dprk-army", "dprk-intel", "dprk-leader", "dprk-officials"]
+FROM, TO = "2024-06-01", "2024-06-30"
+
+# The main shape for Datasette, written as a careful journalist would: the same rows, the
+# same nesting (SQLite JSON functions), the same order, with the year-long lookback bound.
+DATASETTE_SQL = f"""
+select e.id, e.type, e.title, e.summary, e.date_edtf, e.date_earliest, e.date_latest,
+  e.date_precision,
+  (select json_group_array(json_object('actor', ea.actor_id, 'role', ea.role))
+     from event_actors ea where ea.event_id = e.id) as actors,
+  (select json_group_array(json_object(
+      'id', c.id, 'claimant', c.claimant_id, 'document', c.document_id, 'quote', c.quote,
+      'quote_start', c.quote_start, 'quote_end', c.quote_end, 'stance', c.stance,
+      'hedge', c.hedge, 'known_from', c.known_from,
+      'via', (select json_group_array(v.actor_id) from claim_via v where v.claim_id = c.id),
+      'figures', (select json_group_array(json_object('quantity', f.quantity, 'low', f.low,
+                    'high', f.high, 'qualifier', f.qualifier, 'unit', f.unit))
+                  from figures f where f.claim_id = c.id)))
+     from claims c where c.event_id = e.id) as claims
+from events e
+where exists (select 1 from event_actors x where x.event_id = e.id
+              and x.actor_id in ({", ".join(f"'{a}'" for a in DPRK)}))
+  and e.date_latest >= :from and e.date_earliest <= :to
+  and e.date_earliest >= date(:from, '-365 days')
+order by e.date_earliest, e.id
+limit 50
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return time.monotonic() - start
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"not ready: {url}")
+
+
+@contextmanager
+def server(
+    cmd: list[str], env: dict[str, str], ready_url: str
+) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
+    proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        yield proc, wait_ready(ready_url, proc)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def tree(pid: int) -> list[int]:
+    out = [pid]
+    for child in subprocess.run(
+        ["pgrep", "-P", str(pid)], capture_output=True, text=True
+    ).stdout.split():
+        out += tree(int(child))
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    total = 0.0
+    for p in tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / CLK_TCK
+        except (FileNotFoundError, IndexError):
+            pass
+    return total
+
+
+def peak_rss_mib(pid: int) -> float:
+    total = 0
+    for p in tree(pid):
+        try:
+            m = re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{p}/status").read_text())
+            total += int(m.group(1)) if m else 0
+        except FileNotFoundError:
+            pass
+    return total / 1024
+
+
+def wrk(url: str, seconds: int, connections: int, header: str | None = None) -> dict[str, float]:
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    if header:
+        cmd += ["-H", header]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+
+    def ms(label: str) -> float:
+        m = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not m:
+            return float("nan")
+        return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+            "p50": ms("50%"), "p99": ms("99%"), "requests": requests,
+            "errors": int(errors.group(1)) if errors else 0}  # fmt: skip
+
+
+def measure(
+    proc: subprocess.Popen[bytes], url: str, args: argparse.Namespace, header: str | None = None
+) -> dict[str, float]:
+    wrk(url, 2, args.connections, header)  # warm-up
+    before = cpu_seconds(proc.pid)
+    result = wrk(url, args.duration, args.connections, header)
+    result["cpu_ms"] = (cpu_seconds(proc.pid) - before) * 1000 / max(result["requests"], 1)
+    result["rss"] = peak_rss_mib(proc.pid)
+    return result
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=60) as r:
+        return json.loads(r.read())
+
+
+def ensure_datasette() -> Path:
+    exe = DS_VENV / "bin" / "datasette"
+    if not exe.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(DS_VENV)], check=True)
+        subprocess.run(
+            [str(DS_VENV / "bin" / "pip"), "install", "-q", "datasette==0.65.5"], check=True
+        )
+    return exe
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", required=True, type=Path)
+    parser.add_argument("--postgres-url", help="a PostgreSQL database holding the same data")
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    db = args.db.resolve()
+    sqlite_url = f"sqlite:///{db}"
+    main_q = urllib.parse.urlencode({"actor": "dprk", "from": FROM, "to": TO, "limit": 50})
+    shapes = {
+        "main: actor + month + limit 50": f"/events?{main_q}",
+        "rare actor, all dates": "/events?actor=fra-leader&limit=50",
+        "claimant filter": "/events?claimant=kor-intel&from=2025-01&to=2025-03&limit=50",
+        "claims by claimant": "/claims?claimant=usa-intel&limit=50",
+    }
+    results: dict[str, list[dict[str, float]]] = {}
+    tmp = Path(tempfile.mkdtemp())
+
+    def claimline(workers: int, cache: int) -> Any:
+        port = free_port()
+        cmd = [str(BIN / "claimline"), "serve", "--port", str(port), "--workers", str(workers),
+               "--log-level", "warning"]  # fmt: skip
+        env = {"DATABASE_URL": sqlite_url, "CLAIMLINE_RESPONSE_CACHE": str(cache)}
+        return server(cmd, env, f"http://127.0.0.1:{port}/readyz"), f"http://127.0.0.1:{port}"
+
+    # Reference answer, and the body for the bare ceiling.
+    ctx, base = claimline(1, 0)
+    with ctx as (_proc, ready_s):
+        reference = urllib.request.urlopen(base + shapes["main: actor + month + limit 50"]).read()
+        deep = get_json(base + "/events?limit=500")
+        for _ in range(20):  # walk 20 pages in for a deep cursor
+            deep = get_json(deep["next"])
+        shapes["deep cursor page (page 21 of all events)"] = deep["next"].replace(base, "")
+    print(f"claimline serve ready in {ready_s:.2f} s on {db.name}")
+    ref_ids = [e["id"] for e in json.loads(reference)["data"]]
+    (tmp / "body.json").write_bytes(reference)
+
+    ds = ensure_datasette()
+    (tmp / "metadata.json").write_text(json.dumps(
+        {"databases": {db.stem: {"queries": {"main": {"sql": DATASETTE_SQL}}}}}))  # fmt: skip
+
+    def datasette() -> Any:
+        port = free_port()
+        cmd = [str(ds), "serve", "-i", str(db), "-m", str(tmp / "metadata.json"), "-p", str(port),
+               "--setting", "sql_time_limit_ms", "20000", "--setting", "num_sql_threads", "3"]  # fmt: skip
+        return server(cmd, {}, f"http://127.0.0.1:{port}/-/versions.json"), (
+            f"http://127.0.0.1:{port}/{db.stem}/main.json?"
+            + urllib.parse.urlencode({"from": FROM, "to": TO, "_shape": "array", "_json": "claims"})
+        )
+
+    def bare() -> Any:
+        port = free_port()
+        cmd = [
+            str(BIN / "uvicorn"),
+            "bench.bare_asgi:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ]
+        return server(
+            cmd, {"BARE_BODY": str(tmp / "body.json")}, f"http://127.0.0.1:{port}/"
+        ), f"http://127.0.0.1:{port}/"
+
+    ctx, url = datasette()
+    with ctx:
+        ds_ids = [row["id"] for row in get_json(url)]
+    assert ds_ids == ref_ids, ("Datasette and Claimline disagree", ds_ids[:5], ref_ids[:5])
+    print(f"same {len(ref_ids)} events from Claimline and Datasette")
+
+    main_path = shapes["main: actor + month + limit 50"]
+    runs = {
+        "claimline 1 worker": lambda: claimline(1, 0),
+        "claimline 2 workers": lambda: claimline(2, 0),
+        "datasette canned query": datasette,
+        "bare ASGI ceiling": bare,
+    }
+    for rep in range(args.reps):  # interleaved repetitions
+        for name, start in runs.items():
+            ctx, base_or_url = start()
+            with ctx as (proc, _):
+                url = base_or_url if not name.startswith("claimline") else base_or_url + main_path
+                results.setdefault(name, []).append(measure(proc, url, args))
+            print(f"rep {rep + 1} {name}: {results[name][-1]['rps']:.1f} req/s", flush=True)
+
+    # Repeated identical requests: the response cache, and 304s.
+    ctx, base = claimline(1, 1024)
+    with ctx as (proc, _):
+        results["claimline 1 worker, cached"] = [measure(proc, base + main_path, args)]
+        etag = urllib.request.urlopen(base + main_path).headers["etag"]
+        results["claimline 1 worker, 304"] = [
+            measure(proc, base + main_path, args, f"If-None-Match: {etag}")
+        ]
+    ctx, base = claimline(1, 0)
+    with ctx as (proc, _):
+        for shape, path in shapes.items():
+            if path != main_path:
+                results[f"shape: {shape}"] = [measure(proc, base + path, args)]
+                print(f"{shape}: {results[f'shape: {shape}'][0]['rps']:.1f} req/s", flush=True)
+
+    if args.postgres_url:
+        port = free_port()
+        cmd = [str(BIN / "claimline"), "serve", "--port", str(port), "--log-level", "warning"]
+        env = {"DATABASE_URL": args.postgres_url, "CLAIMLINE_RESPONSE_CACHE": "0"}
+        with server(cmd, env, f"http://127.0.0.1:{port}/readyz") as (proc, _):
+            pg_ids = [e["id"] for e in get_json(f"http://127.0.0.1:{port}{main_path}")["data"]]
+            assert pg_ids == ref_ids, "PostgreSQL and SQLite disagree"
+            results["claimline 1 worker, PostgreSQL"] = [
+                measure(proc, f"http://127.0.0.1:{port}{main_path}", args)
+            ]
+
+    report(results, args)
+
+
+def report(results: dict[str, list[dict[str, float]]], args: argparse.Namespace) -> None:
+    med = {
+        name: {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        for name, runs in results.items()
+        if runs
+    }
+    ds = med["datasette canned query"]["rps"]
+    ceiling = med["bare ASGI ceiling"]["rps"]
+    print(
+        f"\nmedians of {args.reps} interleaved runs (wrk -t2 -c{args.connections} -d{args.duration}s)\n"
+    )
+    print(
+        "| server / shape | req/s | p50 ms | p99 ms | server CPU ms/req | peak RSS MiB | × Datasette | % of ceiling | non-2xx |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, m in med.items():
+        print(f"| {name} | {m['rps']:.1f} | {m['p50']:.1f} | {m['p99']:.1f} | {m['cpu_ms']:.2f} | "
+              f"{m['rss']:.0f} | {m['rps'] / ds:.2f} | {100 * m['rps'] / ceiling:.1f} % | {m['errors']:.0f} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

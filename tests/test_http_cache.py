@@ -1,0 +1,65 @@
+"""ETags, 304s and the response cache, keyed by the data version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from app import migrate
+from app.db import make_engine
+from app.loader import load_dataset, validate_seeds
+from app.main import create_app
+from tests.conftest import SEEDS_DIR
+from tests.seedtools import edit
+
+
+def test_conditional_get_through_real_server(api: httpx.Client) -> None:
+    first = api.get("/events", params={"actor": "DPRK", "limit": 3})
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "public, no-cache"
+    again = api.get(
+        "/events", params={"actor": "DPRK", "limit": 3}, headers={"If-None-Match": etag}
+    )
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+    other = api.get("/events", params={"actor": "DPRK", "limit": 4})
+    assert other.headers["etag"] != etag
+    cached = api.get("/events", params={"actor": "DPRK", "limit": 3})
+    assert cached.headers["x-cache"] == "hit" and cached.content == first.content
+    # Errors are neither tagged nor cached.
+    bad = api.get("/events", params={"actor": "DPRKK"})
+    assert bad.status_code == 422 and "etag" not in bad.headers
+
+
+def test_304_and_cache_hits_run_no_sql_and_a_load_changes_the_etag(
+    sqlite_url: str, seeds_copy: Path
+) -> None:
+    migrate.upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    load_dataset(engine, validate_seeds(SEEDS_DIR))
+    with TestClient(create_app(sqlite_url, meta_ttl=3600)) as client:
+        statements: list[str] = []
+        app_engine = client.app.state.engine  # type: ignore[attr-defined]
+        event.listen(app_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        first = client.get("/events/dprk-casualties-2024-12")
+        assert first.headers["x-cache"] == "miss" and statements
+        statements.clear()
+        assert (
+            client.get(
+                "/events/dprk-casualties-2024-12", headers={"If-None-Match": first.headers["etag"]}
+            ).status_code
+            == 304
+        )
+        assert client.get("/events/dprk-casualties-2024-12").headers["x-cache"] == "hit"
+        assert statements == []
+    # A load that changes the data changes the version, so every ETag and cache key.
+    edit(seeds_copy / "events" / "shared.yaml", lambda events: events[0].update(title="Changed"))
+    load_dataset(engine, validate_seeds(seeds_copy))
+    with TestClient(create_app(sqlite_url, meta_ttl=0)) as client:
+        response = client.get(
+            "/events/dprk-casualties-2024-12", headers={"If-None-Match": first.headers["etag"]}
+        )
+        assert response.status_code == 200 and response.headers["etag"] != first.headers["etag"]
+    engine.dispose()
