@@ -17,6 +17,7 @@ SETTINGS_HELP: dict[str, str] = {
     "CLAIMLINE_SEEDS_DIR": "Folder of curated seed files. Default: seeds/ under the project root.",
     "CLAIMLINE_RESPONSE_CACHE": "Entries in each server's in-memory cache of full responses, keyed "
     "by data version and URL; 0 turns it off (ETags and 304s stay). Default: 1024.",
+    "CLAIMLINE_THREADS": "Threads per server process running database work. Default: 2.",
     "CLAIMLINE_META_TTL": "Seconds a server trusts its cached data version before re-reading it "
     "(conditional requests are answered from it without a database query). Default: 1.",
 }
@@ -40,6 +41,7 @@ class Settings:
     seeds_dir: Path
     meta_ttl: float = 1.0
     response_cache: int = 1024
+    threads: int = 2
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -47,4 +49,5 @@ class Settings:
         seeds = os.environ.get("CLAIMLINE_SEEDS_DIR") or str(PROJECT_ROOT / "seeds")
         ttl = float(os.environ.get("CLAIMLINE_META_TTL") or 1.0)
         cache = int(os.environ.get("CLAIMLINE_RESPONSE_CACHE") or 1024)
-        return cls(normalize_database_url(url), Path(seeds), ttl, cache)
+        threads = int(os.environ.get("CLAIMLINE_THREADS") or 2)
+        return cls(normalize_database_url(url), Path(seeds), ttl, cache, threads)

@@ -74,6 +74,13 @@ class MetaCache:
         self._value: Meta | None = None
         self._read_at = 0.0
 
+    def peek(self) -> Meta | None:
+        """The cached meta if still fresh, without any database access (safe on the event
+        loop); None when it must be re-read."""
+        if self._value is None or time.monotonic() - self._read_at > self._ttl:
+            return None
+        return self._value
+
     def get(self, conn: Connection | None = None) -> Meta:
         """The cached meta; re-read through `conn` (the caller's connection, so a request
         never holds two pooled connections at once) or a connection of its own."""

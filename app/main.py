@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from app import openapi
@@ -31,6 +32,9 @@ def create_app(database_url: str | None = None, meta_ttl: float | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Few threads beat many: past a handful, sync routes only fight over the GIL and the
+        # CPU (measured in docs/benchmarks.md).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         app.state.engine = make_engine(url)
         app.state.meta = MetaCache(app.state.engine, ttl)
         yield

@@ -57,7 +57,7 @@ def test_304_and_cache_hits_run_no_sql_and_a_load_changes_the_etag(
     # A load that changes the data changes the version, so every ETag and cache key.
     edit(seeds_copy / "events" / "shared.yaml", lambda events: events[0].update(title="Changed"))
     load_dataset(engine, validate_seeds(seeds_copy))
-    with TestClient(create_app(sqlite_url, meta_ttl=0)) as client:
+    with TestClient(create_app(sqlite_url, meta_ttl=60)) as client:
         response = client.get(
             "/events/dprk-casualties-2024-12", headers={"If-None-Match": first.headers["etag"]}
         )

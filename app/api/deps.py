@@ -108,19 +108,25 @@ def _day(name: str, value: str | None) -> date | None:
         raise invalid_parameter(name, f"{value!r} is not a day: use YYYY-MM-DD", value) from None
 
 
-def get_actor_index(conn: ConnectionDep) -> ActorIndex:
-    return ActorIndex.load(conn)
-
-
-ActorIndexDep = Annotated[ActorIndex, Depends(get_actor_index)]
-
-
 def get_meta(request: Request, conn: ConnectionDep) -> Meta:
     cache: MetaCache = request.app.state.meta
     return cache.get(conn)
 
 
 MetaDep = Annotated[Meta, Depends(get_meta)]
+
+
+def get_actor_index(request: Request, conn: ConnectionDep, meta: MetaDep) -> ActorIndex:
+    """The actor index of the current data version, loaded once per version and process."""
+    cached: tuple[str, ActorIndex] | None = getattr(request.app.state, "actor_index", None)
+    if cached is not None and cached[0] == meta.version and meta.version != "unversioned":
+        return cached[1]
+    index = ActorIndex.load(conn)
+    request.app.state.actor_index = (meta.version, index)
+    return index
+
+
+ActorIndexDep = Annotated[ActorIndex, Depends(get_actor_index)]
 
 
 def timeline_filter(

@@ -14,7 +14,6 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.dataset_meta import MetaCache
@@ -64,15 +63,14 @@ class HttpCacheMiddleware:
         if meta is None:
             await self.app(scope, receive, send)
             return
-        try:
-            version = meta.get().version
-        except SQLAlchemyError:
-            # No version to key on (database down or not migrated): let the route answer.
-            await self.app(scope, receive, send)
-            return
         query = scope.get("query_string", b"").decode("latin-1")
-        key = f"{version}\n{path}\n{query}"
-        etag = b'"' + hashlib.sha256(key.encode()).hexdigest()[:32].encode() + b'"'
+        fresh = meta.peek()
+        if fresh is None:
+            # This runs on the event loop: never wait for the database here. The route reads
+            # the version through its own connection; the response is keyed after it.
+            await self._forward_and_store(scope, receive, send, meta, path, query)
+            return
+        key, etag = _key(fresh.version, path, query)
         request_headers = dict(scope["headers"])
         if etag in _etags(request_headers.get(b"if-none-match", b"")):
             await _send(send, 304, [(b"etag", etag), (b"cache-control", CACHE_CONTROL)], b"")
@@ -81,12 +79,12 @@ class HttpCacheMiddleware:
         if hit is not None:
             await _send(send, 200, hit[0], hit[1])
             return
-        await self._forward_and_store(scope, receive, send, key, etag)
+        await self._forward_and_store(scope, receive, send, meta, path, query)
 
     async def _forward_and_store(
-        self, scope: Scope, receive: Receive, send: Send, key: str, etag: bytes
+        self, scope: Scope, receive: Receive, send: Send, meta: MetaCache, path: str, query: str
     ) -> None:
-        state: dict[str, Any] = {"status": 0, "headers": [], "chunks": []}
+        state: dict[str, Any] = {"status": 0, "headers": [], "chunks": [], "key": None}
 
         async def capture(message: Message) -> None:
             # The start message is held back until the whole body is known, so that the
@@ -94,7 +92,10 @@ class HttpCacheMiddleware:
             if message["type"] == "http.response.start":
                 state["status"] = message["status"]
                 headers = [(k, v) for k, v in message["headers"] if k != b"content-length"]
-                if message["status"] == 200:
+                # The route has run, and read the data version if it was stale.
+                fresh = meta.peek()
+                if message["status"] == 200 and fresh is not None:
+                    state["key"], etag = _key(fresh.version, path, query)
                     headers += [(b"etag", etag), (b"cache-control", CACHE_CONTROL)]
                 state["headers"] = headers
                 return
@@ -104,10 +105,15 @@ class HttpCacheMiddleware:
                     return
                 body = b"".join(state["chunks"])
                 await _send(send, state["status"], [*state["headers"], (b"x-cache", b"miss")], body)
-                if self.cache is not None and state["status"] == 200 and len(body) <= MAX_BODY:
-                    self.cache.put(key, [*state["headers"], (b"x-cache", b"hit")], body)
+                if self.cache is not None and state["key"] and len(body) <= MAX_BODY:
+                    self.cache.put(state["key"], [*state["headers"], (b"x-cache", b"hit")], body)
 
         await self.app(scope, receive, capture)
+
+
+def _key(version: str, path: str, query: str) -> tuple[str, bytes]:
+    key = f"{version}\n{path}\n{query}"
+    return key, b'"' + hashlib.sha256(key.encode()).hexdigest()[:32].encode() + b'"'
 
 
 def _etags(header: bytes) -> set[bytes]:
