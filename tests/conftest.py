@@ -135,10 +135,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(database_url: str, *extra: str) -> Iterator[str]:
+def running_server(
+    database_url: str, *extra: str, env: dict[str, str] | None = None
+) -> Iterator[str]:
     """`claimline serve` in a subprocess on a free loopback port; yields its base URL."""
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=database_url)
+    env = dict(os.environ, DATABASE_URL=database_url, **(env or {}))
     command = [
         sys.executable,
         "-m",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import httpx
 from fastapi.testclient import TestClient
 
@@ -39,3 +43,23 @@ def test_readyz_is_503_until_migrated_and_loaded(sqlite_url: str) -> None:
             "no data loaded; run `claimline load`",
         )
         assert client.get("/healthz").status_code == 200
+
+
+def test_clients_hanging_up_mid_request_do_not_leak_connections(sqlite_url: str) -> None:
+    """Regression: a connection closed by a dependency's teardown leaked whenever the client
+    disconnected first; after ~50 such requests the pool was empty and the server hung."""
+
+    def hang_up() -> None:
+        with contextlib.suppress(httpx.TimeoutException):
+            httpx.get(f"{base}/timeline", params={"limit": 500}, timeout=0.05)
+
+    # One worker thread, so that most of these requests are queued when their client leaves.
+    with running_server(
+        sqlite_url, env={"CLAIMLINE_THREADS": "1", "CLAIMLINE_RESPONSE_CACHE": "0"}
+    ) as base:
+        for _ in range(3):
+            with ThreadPoolExecutor(max_workers=40) as pool:
+                list(pool.map(lambda _: hang_up(), range(40)))
+        time.sleep(1)
+        response = httpx.get(f"{base}/events", params={"limit": 1}, timeout=10)
+        assert response.status_code == 200

@@ -4,7 +4,7 @@ keyset page and its Link header."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
@@ -16,13 +16,14 @@ from app.actor_index import ActorIndex, Resolution
 from app.api.deps import (
     FILTER_PARAMS,
     PAGE_PARAMS,
-    ActorIndexDep,
-    ConnectionDep,
     CursorParam,
     FilterDep,
+    FilterInput,
     LimitParam,
+    Session,
     decode,
     only_params,
+    open_session,
 )
 from app.api.problems import PROBLEM_RESPONSES
 from app.api.responses import json_response
@@ -36,65 +37,66 @@ ROUTE_OPTIONS: dict[str, Any] = {
 }
 
 
+Fetch = Callable[[Connection, TimelineFilter, int, tuple[date, str] | None], Sequence[Any]]
+Build = Callable[[Session, TimelineFilter, Sequence[Any]], dict[str, Any]]
+
+
 @dataclass
 class Listing:
     request: Request
-    conn: Connection
-    index: ActorIndex
-    filter: TimelineFilter
+    input: FilterInput
     limit: int
-    cursor: str | None
-    headers: dict[str, str] = field(default_factory=dict)
+    cursor: tuple[date, str] | None
 
-    def page(
-        self,
-        kind: str,
-        fetch: Callable[[Connection, TimelineFilter, int, tuple[date, str] | None], Sequence[Any]],
-        sort_key: Callable[[Any], tuple[date, str]],
-    ) -> tuple[Sequence[Any], str | None, str | None]:
-        """Rows of this page, the next cursor and the next URL (and the Link header)."""
-        rows = fetch(self.conn, self.filter, self.limit, decode(kind, self.cursor))
-        if len(rows) <= self.limit:
-            return rows, None, None
-        rows = rows[: self.limit]
-        token = encode_cursor(kind, *sort_key(rows[-1]))
-        url = str(self.request.url.include_query_params(cursor=token))
-        self.headers["Link"] = f'<{url}>; rel="next"'
-        return rows, token, url
-
-    def respond(self, body: dict[str, Any]) -> Response:
-        body["filters"] = self.echo().model_dump(mode="json", by_alias=True)
-        return json_response(body, self.headers)
-
-    def echo(self) -> schemas.ResolvedFilters:
-        f, index = self.filter, self.index
-        return schemas.ResolvedFilters(
-            actor=_resolved(index, f.actors),
-            claimant=_resolved(index, f.claimants),
-            via=_resolved(index, f.via),
-            source=_resolved(index, f.sources),
-            from_=f.date_from,
-            to=f.date_to,
-            date_match="within" if f.within else "overlap",
-            type=list(f.types),
-            document=list(f.documents),
-            hedge=list(f.hedges),
-            known_as_of=f.known_as_of,
-        )
+    def respond(
+        self, kind: str, fetch: Fetch, sort_key: Callable[[Any], tuple[date, str]], build: Build
+    ) -> Response:
+        """Run one page in one session: rows, `build`'s body, cursor, Link, echoed filters."""
+        headers: dict[str, str] = {}
+        with open_session(self.request) as session:
+            f = self.input.resolve(session)
+            rows = fetch(session.conn, f, self.limit, self.cursor)
+            token = url = None
+            if len(rows) > self.limit:
+                rows = rows[: self.limit]
+                token = encode_cursor(kind, *sort_key(rows[-1]))
+                url = str(self.request.url.include_query_params(cursor=token))
+                headers["Link"] = f'<{url}>; rel="next"'
+            body = {"next_cursor": token, "next": url, **build(session, f, rows)}
+            body["filters"] = echo(session.index, f).model_dump(mode="json", by_alias=True)
+        return json_response(body, headers)
 
 
-def listing(
-    request: Request,
-    conn: ConnectionDep,
-    index: ActorIndexDep,
-    f: FilterDep,
-    limit: LimitParam = 50,
-    cursor: CursorParam = None,
+def echo(index: ActorIndex, f: TimelineFilter) -> schemas.ResolvedFilters:
+    return schemas.ResolvedFilters(
+        actor=_resolved(index, f.actors),
+        claimant=_resolved(index, f.claimants),
+        via=_resolved(index, f.via),
+        source=_resolved(index, f.sources),
+        from_=f.date_from,
+        to=f.date_to,
+        date_match="within" if f.within else "overlap",
+        type=list(f.types),
+        document=list(f.documents),
+        hedge=list(f.hedges),
+        known_as_of=f.known_as_of,
+    )
+
+
+def events_listing(
+    request: Request, f: FilterDep, limit: LimitParam = 50, cursor: CursorParam = None
 ) -> Listing:
-    return Listing(request, conn, index, f, limit, cursor)
+    return Listing(request, f, limit, decode("events", cursor))
 
 
-ListingDep = Annotated[Listing, Depends(listing)]
+def claims_listing(
+    request: Request, f: FilterDep, limit: LimitParam = 50, cursor: CursorParam = None
+) -> Listing:
+    return Listing(request, f, limit, decode("claims", cursor))
+
+
+EventsListing = Annotated[Listing, Depends(events_listing)]
+ClaimsListing = Annotated[Listing, Depends(claims_listing)]
 
 
 def _resolved(index: ActorIndex, items: tuple[Resolution, ...]) -> list[schemas.ResolvedActor]:

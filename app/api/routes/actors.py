@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from app import queries, schemas
 from app.actor_index import ActorIndex
 from app.aliases import normalize_name
-from app.api.deps import ActorIndexDep, ConnectionDep, only_params
+from app.api.deps import only_params, open_session
 from app.api.problems import NOT_FOUND_RESPONSE, PROBLEM_RESPONSES, ProblemError
 from app.vocab import ActorKind
 
@@ -38,8 +38,7 @@ def _actors(conn: Any, index: ActorIndex, rows: Any) -> list[schemas.Actor]:
     dependencies=[Depends(only_params("kind", "q"))],
 )
 def list_actors(
-    conn: ConnectionDep,
-    index: ActorIndexDep,
+    request: Request,
     kind: Annotated[ActorKind | None, Query(description="Only actors of this kind")] = None,
     q: Annotated[
         str | None,
@@ -53,11 +52,12 @@ def list_actors(
     ] = None,
 ) -> list[schemas.Actor]:
     kind_value = kind.value if kind else None
-    if q is not None:
-        rows = queries.actors_matching(conn, normalize_name(q), kind_value)
-    else:
-        rows = queries.actors(conn, kind_value)
-    return _actors(conn, index, rows)
+    with open_session(request) as s:
+        if q is not None:
+            rows = queries.actors_matching(s.conn, normalize_name(q), kind_value)
+        else:
+            rows = queries.actors(s.conn, kind_value)
+        return _actors(s.conn, s.index, rows)
 
 
 @router.get(
@@ -68,14 +68,13 @@ def list_actors(
     responses=NOT_FOUND_RESPONSE,
     dependencies=[Depends(only_params())],
 )
-def get_actor(actor_id: str, conn: ConnectionDep, index: ActorIndexDep) -> schemas.Actor:
-    rows = (
-        [r for r in queries.actors(conn, None) if r.id == actor_id]
-        if actor_id in index.actors
-        else []
-    )
-    if not rows:
-        hints = ", ".join(f"{s.id!r}" for s in index.suggest(actor_id))
-        detail = f"no actor with id {actor_id!r}" + (f"; did you mean {hints}?" if hints else "")
-        raise ProblemError(404, "not-found", detail)
-    return _actors(conn, index, rows)[0]
+def get_actor(actor_id: str, request: Request) -> schemas.Actor:
+    with open_session(request) as s:
+        if actor_id not in s.index.actors:
+            hints = ", ".join(f"{a.id!r}" for a in s.index.suggest(actor_id))
+            detail = f"no actor with id {actor_id!r}" + (
+                f"; did you mean {hints}?" if hints else ""
+            )
+            raise ProblemError(404, "not-found", detail)
+        rows = [r for r in queries.actors(s.conn, None) if r.id == actor_id]
+        return _actors(s.conn, s.index, rows)[0]

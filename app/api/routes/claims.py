@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from app import queries, schemas
-from app.api.listing import ROUTE_OPTIONS, ListingDep
+from app.api.listing import ROUTE_OPTIONS, ClaimsListing
 from app.assemble import build_claim_rows
 
 router = APIRouter(tags=["claims"])
@@ -18,11 +18,12 @@ router = APIRouter(tags=["claims"])
     response_model=schemas.ClaimPage,
     **ROUTE_OPTIONS,
 )
-def list_claims(listing: ListingDep) -> Response:
+def list_claims(listing: ClaimsListing) -> Response:
     """Claims that match every filter, ordered by their event's earliest date, then claim id.
 
     Event filters (`actor`, `from`, `to`, `type`) apply to the claim's event.
     """
-    rows, token, url = listing.page("claims", queries.page_claims, queries.claim_sort_key)
-    claims = build_claim_rows(listing.conn, listing.index, rows)
-    return listing.respond({"next_cursor": token, "next": url, "data": claims})
+    return listing.respond(
+        "claims", queries.page_claims, queries.claim_sort_key,
+        lambda s, f, rows: {"data": build_claim_rows(s.conn, s.index, rows)},
+    )  # fmt: skip

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from app import queries, schemas
 from app.actor_index import ActorIndex
-from app.api.deps import ActorIndexDep, ConnectionDep, only_params
+from app.api.deps import only_params, open_session
 from app.api.problems import NOT_FOUND_RESPONSE, ProblemError
 from app.assemble import actor_ref
 
@@ -37,8 +37,10 @@ def _summary_fields(index: ActorIndex, r: Any) -> dict[str, Any]:
     response_model=list[schemas.DocumentSummary],
     dependencies=[Depends(only_params())],
 )
-def list_documents(conn: ConnectionDep, index: ActorIndexDep) -> list[schemas.DocumentSummary]:
-    return [schemas.DocumentSummary(**_summary_fields(index, r)) for r in queries.documents(conn)]
+def list_documents(request: Request) -> list[schemas.DocumentSummary]:
+    with open_session(request) as s:
+        rows = queries.documents(s.conn)
+        return [schemas.DocumentSummary(**_summary_fields(s.index, r)) for r in rows]
 
 
 @router.get(
@@ -49,10 +51,10 @@ def list_documents(conn: ConnectionDep, index: ActorIndexDep) -> list[schemas.Do
     responses=NOT_FOUND_RESPONSE,
     dependencies=[Depends(only_params())],
 )
-def get_document(
-    document_id: str, conn: ConnectionDep, index: ActorIndexDep
-) -> schemas.DocumentFull:
-    rows = queries.documents(conn, document_id)
-    if not rows:
-        raise ProblemError(404, "not-found", f"no document with id {document_id!r}; see /documents")
-    return schemas.DocumentFull(**_summary_fields(index, rows[0]), text=rows[0].text)
+def get_document(document_id: str, request: Request) -> schemas.DocumentFull:
+    with open_session(request) as s:
+        rows = queries.documents(s.conn, document_id)
+        if not rows:
+            detail = f"no document with id {document_id!r}; see /documents"
+            raise ProblemError(404, "not-found", detail)
+        return schemas.DocumentFull(**_summary_fields(s.index, rows[0]), text=rows[0].text)

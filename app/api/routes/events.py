@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from app import queries, schemas
-from app.api.deps import ActorIndexDep, ConnectionDep, only_params
-from app.api.listing import ROUTE_OPTIONS, ListingDep
+from app.api.deps import only_params, open_session
+from app.api.listing import ROUTE_OPTIONS, EventsListing
 from app.api.problems import NOT_FOUND_RESPONSE, ProblemError
 from app.api.responses import json_response
 from app.assemble import build_events
@@ -22,16 +22,17 @@ router = APIRouter(tags=["events"])
     response_model=schemas.EventPage,
     **ROUTE_OPTIONS,
 )
-def list_events(listing: ListingDep) -> Response:
+def list_events(listing: EventsListing) -> Response:
     """Events ordered by earliest date, then id, each with its actors and its claims.
 
     Claim filters (`claimant`, `via`, `source`, `document`, `hedge`) select events with at
     least one matching claim; every claim of the event is returned and `matched` says which
     did. `known_as_of` hides claims published later, and events left with none.
     """
-    rows, token, url = listing.page("events", queries.page_events, queries.event_sort_key)
-    events = build_events(listing.conn, listing.index, listing.filter, rows)
-    return listing.respond({"next_cursor": token, "next": url, "data": events})
+    return listing.respond(
+        "events", queries.page_events, queries.event_sort_key,
+        lambda s, f, rows: {"data": build_events(s.conn, s.index, f, rows)},
+    )  # fmt: skip
 
 
 @router.get(
@@ -42,8 +43,9 @@ def list_events(listing: ListingDep) -> Response:
     responses=NOT_FOUND_RESPONSE,
     dependencies=[Depends(only_params())],
 )
-def get_event(event_id: str, conn: ConnectionDep, index: ActorIndexDep) -> Response:
-    row = queries.event_by_id(conn, event_id)
-    if row is None:
-        raise ProblemError(404, "not-found", f"no event with id {event_id!r}; see /events")
-    return json_response(build_events(conn, index, TimelineFilter(), [row])[0])
+def get_event(event_id: str, request: Request) -> Response:
+    with open_session(request) as s:
+        row = queries.event_by_id(s.conn, event_id)
+        if row is None:
+            raise ProblemError(404, "not-found", f"no event with id {event_id!r}; see /events")
+        return json_response(build_events(s.conn, s.index, TimelineFilter(), [row])[0])
