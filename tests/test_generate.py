@@ -77,7 +77,7 @@ def test_overlap_query_matches_brute_force(
     assert len(found) > 10  # a real page boundary is crossed only on the wider windows
 
 
-def test_count_is_bounded_per_batch(generated: Engine) -> None:
+def test_claims_are_grouped_into_documents(generated: Engine) -> None:
     with generated.connect() as conn:
         assert (
             conn.execute(select(func.count()).select_from(documents_table)).scalar_one() > N // 20
