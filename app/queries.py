@@ -266,10 +266,12 @@ def documents(conn: Connection, document_id: str | None = None) -> Sequence[Any]
     return conn.execute(stmt).all()
 
 
-def actors(conn: Connection, kind: str | None) -> Sequence[Any]:
+def actors(conn: Connection, kind: str | None, actor_id: str | None = None) -> Sequence[Any]:
     stmt = select(A).order_by(A.c.id)
     if kind is not None:
         stmt = stmt.where(A.c.kind == kind)
+    if actor_id is not None:
+        stmt = stmt.where(A.c.id == actor_id)
     return conn.execute(stmt).all()
 
 

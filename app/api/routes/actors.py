@@ -76,5 +76,5 @@ def get_actor(actor_id: str, request: Request) -> schemas.Actor:
                 f"; did you mean {hints}?" if hints else ""
             )
             raise ProblemError(404, "not-found", detail)
-        rows = [r for r in queries.actors(s.conn, None) if r.id == actor_id]
+        rows = queries.actors(s.conn, None, actor_id)
         return _actors(s.conn, s.index, rows)[0]
