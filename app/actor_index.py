@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
@@ -45,14 +46,24 @@ class ActorIndex:
 
     @classmethod
     def load(cls, conn: Connection) -> ActorIndex:
+        actors = conn.execute(select(A.c.id, A.c.name, A.c.kind, A.c.parent_id))
+        aliases = conn.execute(select(AL.c.normalized, AL.c.actor_id, AL.c.name))
+        return cls.from_rows(actors, aliases)
+
+    @classmethod
+    def from_rows(
+        cls,
+        actors: Iterable[tuple[str, str, str, str | None]],
+        aliases: Iterable[tuple[str, str, str]],
+    ) -> ActorIndex:
+        """From (id, name, kind, parent_id) and (normalized, actor_id, name) rows."""
         index = cls()
-        for row in conn.execute(select(A.c.id, A.c.name, A.c.kind, A.c.parent_id)):
-            info = ActorInfo(row.id, row.name, row.kind, row.parent_id)
+        for actor_id, name, kind, parent_id in actors:
+            info = ActorInfo(actor_id, name, kind, parent_id)
             index.actors[info.id] = info
             if info.parent_id is not None:
                 index.children[info.parent_id].append(info.id)
-        aliases = select(AL.c.normalized, AL.c.actor_id, AL.c.name)
-        for normalized, actor_id, name in conn.execute(aliases):
+        for normalized, actor_id, name in aliases:
             index.names[normalized] = (actor_id, name)
         # Ids and display names match too; an explicit alias wins a clash.
         for info in index.actors.values():
@@ -71,6 +82,15 @@ class ActorIndex:
                 continue
             out.append(current)
             stack.extend(self.children.get(current, []))
+        return tuple(out)
+
+    def ancestors(self, actor_id: str) -> tuple[str, ...]:
+        """The actor and every actor above it, itself first."""
+        out = [actor_id]
+        parent = self.actors[actor_id].parent_id
+        while parent is not None and parent not in out:
+            out.append(parent)
+            parent = self.actors[parent].parent_id
         return tuple(out)
 
     def resolve(self, value: str) -> Resolution:

@@ -39,10 +39,9 @@ def date_info(
 
 
 def event_date(row: Any, prefix: str = "date_") -> Json:
-    m = row._mapping
     return date_info(
-        m[f"{prefix}edtf"], m[f"{prefix}earliest"], m[f"{prefix}latest"],
-        m[f"{prefix}precision"], m[f"{prefix}approximate"], m[f"{prefix}uncertain"],
+        *(getattr(row, prefix + name)
+          for name in ("edtf", "earliest", "latest", "precision", "approximate", "uncertain"))
     )  # fmt: skip
 
 
@@ -66,6 +65,39 @@ def document_ref(index: ActorIndex, row: Any) -> Json:
     }  # fmt: skip
 
 
+def claim_json(
+    index: ActorIndex, r: Any, via: Sequence[str], figures: Sequence[Any], document: Json
+) -> Json:
+    """One claim; `r` has the claims columns and `matched`, `figures` the figures columns."""
+    return {
+        "id": r.id, "event_id": r.event_id, "claimant": actor_ref(index, r.claimant_id),
+        "via": [actor_ref(index, a) for a in via], "document": document, "quote": r.quote,
+        "quote_start": r.quote_start, "quote_end": r.quote_end, "stance": r.stance,
+        "hedge": r.hedge, "claimed_on": claimed_on(r), "known_from": _iso(r.known_from),
+        "note": r.note,
+        "figures": [
+            {"quantity": f.quantity, "low": f.low, "high": f.high, "qualifier": f.qualifier,
+             "unit": f.unit, "text": f.text}
+            for f in figures
+        ],
+        "matched": bool(r.matched),
+    }  # fmt: skip
+
+
+def event_json(index: ActorIndex, r: Any, actors: Sequence[Any], claims: list[Json]) -> Json:
+    """One event; `r` has the events columns, `actors` rows of (actor_id, role) in (role,
+    actor_id) order, `claims` from claim_json in (known_from, id) order."""
+    location = None
+    if r.location_name is not None:
+        location = {"name": r.location_name, "lat": r.location_lat, "lon": r.location_lon}
+    return {
+        "id": r.id, "type": r.type, "title": r.title, "summary": r.summary,
+        "date": {**event_date(r), "basis": r.date_basis}, "location": location,
+        "actors": [{**actor_ref(index, a.actor_id), "role": a.role} for a in actors],
+        "claims": claims,
+    }  # fmt: skip
+
+
 def build_claims(conn: Connection, index: ActorIndex, claim_rows: Sequence[Any]) -> list[Json]:
     ids = [r.id for r in claim_rows]
     via = queries.via_for_claims(conn, ids)
@@ -73,22 +105,9 @@ def build_claims(conn: Connection, index: ActorIndex, claim_rows: Sequence[Any])
     docs = queries.document_refs(conn, sorted({r.document_id for r in claim_rows}))
     doc_refs = {doc_id: document_ref(index, row) for doc_id, row in docs.items()}
     return [
-        {
-            "id": r.id, "event_id": r.event_id, "claimant": actor_ref(index, r.claimant_id),
-            "via": [actor_ref(index, a) for a in via.get(r.id, [])],
-            "document": doc_refs[r.document_id], "quote": r.quote,
-            "quote_start": r.quote_start, "quote_end": r.quote_end, "stance": r.stance,
-            "hedge": r.hedge, "claimed_on": claimed_on(r), "known_from": _iso(r.known_from),
-            "note": r.note,
-            "figures": [
-                {"quantity": f.quantity, "low": f.low, "high": f.high, "qualifier": f.qualifier,
-                 "unit": f.unit, "text": f.text}
-                for f in figures.get(r.id, [])
-            ],
-            "matched": bool(r.matched),
-        }
+        claim_json(index, r, via.get(r.id, []), figures.get(r.id, []), doc_refs[r.document_id])
         for r in claim_rows
-    ]  # fmt: skip
+    ]
 
 
 def build_events(
@@ -100,20 +119,7 @@ def build_events(
     by_event: dict[str, list[Json]] = {}
     for claim in build_claims(conn, index, [c for rows in claim_rows.values() for c in rows]):
         by_event.setdefault(claim["event_id"], []).append(claim)
-    out = []
-    for r in event_rows:
-        location = None
-        if r.location_name is not None:
-            location = {"name": r.location_name, "lat": r.location_lat, "lon": r.location_lon}
-        out.append({
-            "id": r.id, "type": r.type, "title": r.title, "summary": r.summary,
-            "date": {**event_date(r), "basis": r.date_basis}, "location": location,
-            "actors": [
-                {**actor_ref(index, a.actor_id), "role": a.role} for a in actors.get(r.id, [])
-            ],
-            "claims": by_event.get(r.id, []),
-        })  # fmt: skip
-    return out
+    return [event_json(index, r, actors.get(r.id, []), by_event.get(r.id, [])) for r in event_rows]
 
 
 def build_claim_rows(conn: Connection, index: ActorIndex, rows: Sequence[Any]) -> list[Json]:

@@ -21,6 +21,8 @@ from sqlalchemy import Connection, Engine, delete, select
 from app.models import dataset_meta_table as META
 
 VERSION, SPANS = "data_version", "max_event_span_days_by_precision"
+# The data version the derived tables (app/derived.py) were last built for.
+DERIVED = "derived_version"
 
 # precision -> the longest (latest - earliest) in days among events of that precision
 Spans = dict[str, int]
@@ -30,6 +32,7 @@ Spans = dict[str, int]
 class Meta:
     version: str
     spans: Spans | None  # None: unknown (data loaded before this table existed)
+    derived: bool = False  # the derived tables match this version
 
 
 def max_spans(events: Iterable[tuple[str, date, date]]) -> Spans:
@@ -61,7 +64,15 @@ def write(conn: Connection, spans: Spans, version: str | None = None) -> str:
 def read(conn: Connection) -> Meta:
     values = {key: value for key, value in conn.execute(select(META.c.key, META.c.value))}
     spans = json.loads(values[SPANS]) if SPANS in values else None
-    return Meta(values.get(VERSION, "unversioned"), spans)
+    version = values.get(VERSION, "unversioned")
+    return Meta(version, spans, VERSION in values and values.get(DERIVED) == version)
+
+
+def mark_derived(conn: Connection) -> None:
+    """Record that the derived tables now match the current data version."""
+    version = read(conn).version
+    conn.execute(delete(META).where(META.c.key == DERIVED))
+    conn.execute(META.insert(), [{"key": DERIVED, "value": version}])
 
 
 class MetaCache:

@@ -12,6 +12,7 @@ import hashlib
 import multiprocessing
 import random
 import sqlite3
+from collections import namedtuple
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -19,10 +20,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, text
 
-from app import dataset_meta
+from app import dataset_meta, derived
+from app.actor_index import ActorIndex
 from app.aliases import normalize_name
+from app.assemble import Json, claim_json, document_ref, event_json
 from app.edtf import parse_edtf
-from app.models import TABLES_IN_LOAD_ORDER, documents_table
+from app.models import DERIVED_TABLES, TABLES_IN_LOAD_ORDER, documents_table
 from app.vocab import EventType, Hedge, Qualifier, Quantity, Role, Stance, Unit
 
 START, END = date(2022, 1, 1), date(2026, 12, 31)
@@ -56,6 +59,12 @@ class Actors:
     outlets: list[str]
     rows: list[dict[str, Any]]
     aliases: list[dict[str, Any]]
+
+    def index(self) -> ActorIndex:
+        return ActorIndex.from_rows(
+            [(r["id"], r["name"], r["kind"], r["parent_id"]) for r in self.rows],
+            [(a["normalized"], a["actor_id"], a["name"]) for a in self.aliases],
+        )
 
 
 def build_actors() -> Actors:
@@ -101,7 +110,14 @@ def _edtf_for(r: float, rng: random.Random, day: date) -> str:
 
 
 # Column order of each table's rows, as the bulk writers expect them.
-COLUMNS = {t.name: [c.name for c in t.columns] for t in TABLES_IN_LOAD_ORDER}
+COLUMNS = {t.name: [c.name for c in t.columns] for t in [*TABLES_IN_LOAD_ORDER, *DERIVED_TABLES]}
+# Rows as the renderers in app.assemble read them (attribute access, like database rows).
+_row_type: Any = namedtuple  # field names come from the models, so typed as Any
+EventRow = _row_type("EventRow", COLUMNS["events"])
+ClaimRow = _row_type("ClaimRow", [*COLUMNS["claims"], "matched"])
+FigureRow = _row_type("FigureRow", COLUMNS["figures"])
+DocumentRow = _row_type("DocumentRow", COLUMNS["documents"])
+ActorRole = namedtuple("ActorRole", ["actor_id", "role"])
 
 
 @dataclass
@@ -113,6 +129,16 @@ class Pending:
 
 
 @dataclass
+class OpenEvent:
+    """An event whose claims are not all in documents yet, so it cannot be rendered."""
+
+    row: Any
+    actors: list[Any]
+    waiting: int
+    claims: list[Json] = field(default_factory=list)
+
+
+@dataclass
 class Batch:
     documents: list[tuple[Any, ...]] = field(default_factory=list)
     events: list[tuple[Any, ...]] = field(default_factory=list)
@@ -120,12 +146,49 @@ class Batch:
     claims: list[tuple[Any, ...]] = field(default_factory=list)
     claim_via: list[tuple[Any, ...]] = field(default_factory=list)
     figures: list[tuple[Any, ...]] = field(default_factory=list)
+    actor_events: list[tuple[Any, ...]] = field(default_factory=list)
+    event_json: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+class Renderer:
+    """Renders each event, as the loader's derived.rebuild would, once all its claims have
+    their document."""
+
+    def __init__(self, index: ActorIndex) -> None:
+        self.index = index
+        self.open: dict[str, OpenEvent] = {}
+
+    def add_event(self, b: Batch, row: tuple[Any, ...], actors: list[tuple[str, str, str]],
+                  n_claims: int) -> None:  # fmt: skip
+        event = EventRow(*row)
+        b.actor_events.extend(derived.actor_event_rows(
+            self.index, event.id, event.date_precision, event.date_earliest, event.date_latest,
+            [a[1] for a in actors],
+        ))  # fmt: skip
+        roles = sorted(ActorRole(a[1], a[2]) for a in actors)
+        self.open[event.id] = OpenEvent(event, sorted(roles, key=lambda r: (r.role, r.actor_id)),
+                                        n_claims)  # fmt: skip
+
+    def add_claim(self, b: Batch, claim: tuple[Any, ...], via: list[str],
+                  figures: list[tuple[Any, ...]], document: Json) -> None:  # fmt: skip
+        row = ClaimRow(*claim, True)
+        event = self.open[row.event_id]
+        event.claims.append(claim_json(
+            self.index, row, via, [FigureRow(*f) for f in figures], document
+        ))  # fmt: skip
+        event.waiting -= 1
+        if event.waiting == 0:
+            del self.open[row.event_id]
+            claims = sorted(event.claims, key=lambda c: (c["known_from"], c["id"]))
+            body = derived.render(event_json(self.index, event.row, event.actors, claims))
+            b.event_json.append((row.event_id, body))
 
 
 def batches(n_events: int, actors: Actors, seed: int = 1) -> Iterator[Batch]:
     """Events in date order, BATCH_EVENTS at a time, with their documents and claims."""
     rng = random.Random(seed)
     rand, randint, sample = rng.random, rng.randint, rng.sample
+    renderer = Renderer(actors.index())
     claimants, outlets = actors.claimants, actors.outlets
     span = (END - START).days
     pending: list[Pending] = []
@@ -140,15 +203,19 @@ def batches(n_events: int, actors: Actors, seed: int = 1) -> Iterator[Batch]:
             )
             when = parse_edtf(_edtf_for(rand(), rng, day))
             eid = f"ev-{i:07d}"
-            b.events.append((
+            event = (
                 eid, _EVENT_TYPES[int(rand() * len(_EVENT_TYPES))], f"Synthetic event {i}",
                 f"Synthetic summary of event {i}.", when.text, when.earliest, when.latest,
                 when.precision.value, when.approximate, when.uncertain, "synthetic", None, None,
                 None,
-            ))  # fmt: skip
-            for actor_id in sample(claimants, randint(1, 3)):
-                b.event_actors.append((eid, actor_id, _ROLES[int(rand() * len(_ROLES))]))
-            for k in range(randint(1, 4)):
+            )  # fmt: skip
+            b.events.append(event)
+            involved = [(eid, actor_id, _ROLES[int(rand() * len(_ROLES))])
+                        for actor_id in sample(claimants, randint(1, 3))]  # fmt: skip
+            b.event_actors.extend(involved)
+            n_claims = randint(1, 4)
+            renderer.add_event(b, event, involved, n_claims)
+            for k in range(n_claims):
                 claimant = claimants[int(rand() * len(claimants))]
                 quote = SENTENCES[int(rand() * len(SENTENCES))].format(
                     a=claimant, n=randint(1, 20) * 500
@@ -171,35 +238,40 @@ def batches(n_events: int, actors: Actors, seed: int = 1) -> Iterator[Batch]:
                     )  # fmt: skip
             while len(pending) >= CLAIMS_PER_DOCUMENT:
                 doc_counter += 1
-                _flush_document(b, pending[:CLAIMS_PER_DOCUMENT], doc_counter)
+                _flush_document(b, pending[:CLAIMS_PER_DOCUMENT], doc_counter, renderer)
                 del pending[:CLAIMS_PER_DOCUMENT]
         if first + BATCH_EVENTS >= n_events and pending:
             doc_counter += 1
-            _flush_document(b, pending, doc_counter)
+            _flush_document(b, pending, doc_counter, renderer)
             pending = []
         yield b
 
 
-def _flush_document(b: Batch, claims: list[Pending], number: int) -> None:
+def _flush_document(b: Batch, claims: list[Pending], number: int, renderer: Renderer) -> None:
     """Write the document that quotes these claims, then the claims with their children."""
     doc_id = f"doc-{number:07d}"
     published = max(p.latest for p in claims) + timedelta(days=1)
-    parts, offset = [], 0
+    parts, offset, rows = [], 0, []
     for p in claims:
         cid, eid, claimant, quote, stance, hedge = p.claim
         # Same column order as the claims table.
-        b.claims.append((cid, eid, doc_id, claimant, quote, offset, offset + len(quote), stance,
-                         hedge, None, None, None, published, None))  # fmt: skip
+        rows.append((cid, eid, doc_id, claimant, quote, offset, offset + len(quote), stance,
+                     hedge, None, None, None, published, None))  # fmt: skip
         b.claim_via.extend(p.via)
         b.figures.extend(p.figures)
         parts.append(quote)
         offset += len(quote) + 1
     body = " ".join(parts)
-    b.documents.append((
+    document = (
         doc_id, f"{doc_id}.txt", f"Synthetic document {number}", None, "synthetic", None, "en",
         published.isoformat(), published, published, "day", "stated", "high", "synthetic", None,
         hashlib.sha256(body.encode()).hexdigest(), body,
-    ))  # fmt: skip
+    )  # fmt: skip
+    b.documents.append(document)
+    b.claims.extend(rows)
+    ref = document_ref(renderer.index, DocumentRow(*document))
+    for p, row in zip(claims, rows, strict=True):
+        renderer.add_claim(b, row, [v[2] for v in p.via], p.figures, ref)
 
 
 Writer = Callable[[str, list[tuple[Any, ...]]], None]
@@ -260,32 +332,49 @@ def _bulk_writer(conn: Connection) -> Writer:
 
 def generate(engine: Engine, n_events: int, seed: int = 1) -> dict[str, int]:
     """Fill an empty, migrated database; return row counts per table."""
-    with engine.begin() as conn:
-        if conn.execute(select(func.count()).select_from(documents_table)).scalar_one():
-            raise ValueError("the target database is not empty")
-        # Building indexes once at the end is much faster than maintaining them per row.
-        indexes = [index for table in TABLES_IN_LOAD_ORDER for index in table.indexes]
-        for index in indexes:
-            index.drop(conn)
-        write = _bulk_writer(conn)
-        actors = build_actors()
-        write("actors", [tuple(r[c] for c in COLUMNS["actors"]) for r in actors.rows])
-        write(
-            "actor_aliases", [tuple(r[c] for c in COLUMNS["actor_aliases"]) for r in actors.aliases]
-        )
-        counts = {"actors": len(actors.rows)}
-        spans: dataset_meta.Spans = {}
-        for batch in _produced_in_background(n_events, seed):
-            # events rows: (id, type, title, summary, edtf, earliest, latest, precision, …)
-            batch_spans = dataset_meta.max_spans((e[7], e[5], e[6]) for e in batch.events)
-            spans = dataset_meta.merge(spans, batch_spans)
-            for name in ("documents", "events", "event_actors", "claims", "claim_via", "figures"):
-                rows = getattr(batch, name)
-                if rows:
-                    write(name, rows)
-                    counts[name] = counts.get(name, 0) + len(rows)
-        for index in indexes:
-            index.create(conn)
-        dataset_meta.write(conn, spans)
-        conn.execute(text("ANALYZE"))
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # In WAL mode every page of a multi-GB fill is written twice (log, then
+            # checkpoint). A rollback journal kept in memory writes each page once and can
+            # still roll back: the pages of a new file have no old content to save.
+            conn.exec_driver_sql("PRAGMA journal_mode=MEMORY")
+            conn.commit()
+        try:
+            with conn.begin():
+                return _fill(conn, n_events, seed)
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+                conn.commit()
+
+
+def _fill(conn: Connection, n_events: int, seed: int) -> dict[str, int]:
+    if conn.execute(select(func.count()).select_from(documents_table)).scalar_one():
+        raise ValueError("the target database is not empty")
+    # Building indexes once at the end is much faster than maintaining them per row.
+    indexes = [index for table in TABLES_IN_LOAD_ORDER for index in table.indexes]
+    for index in indexes:
+        index.drop(conn)
+    write = _bulk_writer(conn)
+    actors = build_actors()
+    write("actors", [tuple(r[c] for c in COLUMNS["actors"]) for r in actors.rows])
+    write("actor_aliases", [tuple(r[c] for c in COLUMNS["actor_aliases"]) for r in actors.aliases])
+    counts = {"actors": len(actors.rows)}
+    spans: dataset_meta.Spans = {}
+    for batch in _produced_in_background(n_events, seed):
+        # events rows: (id, type, title, summary, edtf, earliest, latest, precision, …)
+        batch_spans = dataset_meta.max_spans((e[7], e[5], e[6]) for e in batch.events)
+        spans = dataset_meta.merge(spans, batch_spans)
+        for name in ("documents", "events", "event_actors", "claims", "claim_via", "figures",
+                     "actor_events", "event_json"):  # fmt: skip
+            rows = getattr(batch, name)
+            if rows:
+                write(name, rows)
+                counts[name] = counts.get(name, 0) + len(rows)
+    for index in indexes:
+        index.create(conn)
+    dataset_meta.write(conn, spans)
+    dataset_meta.mark_derived(conn)
+    conn.execute(text("ANALYZE"))
     return counts

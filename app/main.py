@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from app import openapi
 from app.api import problems
+from app.api.fast_events import FastEventsMiddleware
 from app.api.http_cache import HttpCacheMiddleware
 from app.api.routes import actors, claims, documents, events, health, timeline
 from app.config import Settings
@@ -25,7 +26,10 @@ a precision. Errors are RFC 9457 `application/problem+json`.
 """
 
 
-def create_app(database_url: str | None = None, meta_ttl: float | None = None) -> FastAPI:
+def create_app(
+    database_url: str | None = None, meta_ttl: float | None = None, fast_events: bool = True
+) -> FastAPI:
+    """`fast_events=False` leaves every /events request to the FastAPI route (tests compare)."""
     settings = Settings.from_env()
     url = database_url or settings.database_url
     ttl = settings.meta_ttl if meta_ttl is None else meta_ttl
@@ -53,6 +57,9 @@ def create_app(database_url: str | None = None, meta_ttl: float | None = None) -
             {"name": "health", "description": "Liveness and readiness"},
         ],
     )
+    if fast_events:
+        app.add_middleware(FastEventsMiddleware)
+    # Added last, so outermost: 304s and cache hits never reach the fast route.
     app.add_middleware(HttpCacheMiddleware, max_entries=settings.response_cache)
     problems.install(app)
     openapi.install(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Index, MetaData, Table, Text
+from sqlalchemy import Index, LargeBinary, MetaData, Table, Text
 from sqlmodel import Field, SQLModel
 
 # Explicit constraint names so that migrations are the same on SQLite and PostgreSQL.
@@ -89,8 +89,15 @@ class Event(SQLModel, table=True):
     __table_args__ = (
         # Timeline order and keyset paging: (earliest, id).
         Index("ix_events_date_earliest_id", "date_earliest", "id"),
-        # Overlap queries scan each precision from `from - longest span of that precision`.
-        Index("ix_events_date_precision_date_earliest_id", "date_precision", "date_earliest", "id"),
+        # Overlap queries scan each precision from `from - longest span of that precision`;
+        # date_latest is in the index so that rejected rows cost no table lookup.
+        Index(
+            "ix_events_date_precision_date_earliest_id_date_latest",
+            "date_precision",
+            "date_earliest",
+            "id",
+            "date_latest",
+        ),
         Index("ix_events_date_latest", "date_latest"),
         Index("ix_events_type", "type"),
     )
@@ -173,6 +180,37 @@ class DatasetMeta(SQLModel, table=True):
     value: str
 
 
+class ActorEvent(SQLModel, table=True):
+    """Derived: one row per event for each actor involved and each of its ancestors, so that
+    `actor=dprk` (which includes its sub-actors) is one key, scanned in date order per
+    precision. Rebuilt by the loader and the generator (app/derived.py)."""
+
+    __tablename__ = "actor_events"
+
+    actor_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    date_precision: str = Field(primary_key=True, max_length=10)
+    date_earliest: date = Field(primary_key=True)
+    event_id: str = Field(
+        foreign_key="events.id", ondelete="CASCADE", max_length=ID_LENGTH, primary_key=True
+    )
+    date_latest: date
+
+    # Clustered on the key in SQLite: the scan reads one b-tree, with date_latest inline.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class EventJson(SQLModel, table=True):
+    """Derived: each event's JSON as /events returns it with no claim filter, rendered once
+    at load time by the same code as the general path (app/derived.py)."""
+
+    __tablename__ = "event_json"
+
+    event_id: str = Field(
+        foreign_key="events.id", ondelete="CASCADE", max_length=ID_LENGTH, primary_key=True
+    )
+    body: bytes = Field(sa_type=LargeBinary)
+
+
 # Load order: parents before children. Deletes run in reverse.
 TABLES_IN_LOAD_ORDER: list[Table] = [
     SQLModel.metadata.tables[name]
@@ -189,3 +227,6 @@ claims_table = SQLModel.metadata.tables["claims"]
 claim_via_table = SQLModel.metadata.tables["claim_via"]
 figures_table = SQLModel.metadata.tables["figures"]
 dataset_meta_table = SQLModel.metadata.tables["dataset_meta"]
+actor_events_table = SQLModel.metadata.tables["actor_events"]
+event_json_table = SQLModel.metadata.tables["event_json"]
+DERIVED_TABLES: list[Table] = [actor_events_table, event_json_table]

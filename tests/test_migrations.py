@@ -6,7 +6,7 @@ from app import migrate
 from app.db import make_engine
 
 TABLES = {"actors", "actor_aliases", "documents", "events", "event_actors", "claims",
-          "claim_via", "figures", "dataset_meta"}  # fmt: skip
+          "claim_via", "figures", "dataset_meta", "actor_events", "event_json"}  # fmt: skip
 
 
 def _tables(url: str) -> set[str]:

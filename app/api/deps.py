@@ -104,7 +104,7 @@ def _resolve(index: ActorIndex, name: str, values: list[str]) -> tuple[Resolutio
     return tuple(out)
 
 
-def _bound(name: str, value: str | None, end: bool) -> date | None:
+def date_bound(name: str, value: str | None, end: bool) -> date | None:
     if value is None:
         return None
     try:
@@ -234,7 +234,7 @@ def timeline_filter(
         ),
     ] = None,
 ) -> FilterInput:
-    date_from, date_to = _bound("from", from_, end=False), _bound("to", to, end=True)
+    date_from, date_to = date_bound("from", from_, end=False), date_bound("to", to, end=True)
     if date_from is not None and date_to is not None and date_from > date_to:
         raise invalid_parameter("from", f"`from` ({from_}) is after `to` ({to})", from_)
     return FilterInput(

@@ -14,6 +14,8 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+import anyio.to_thread
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.dataset_meta import MetaCache
@@ -66,10 +68,15 @@ class HttpCacheMiddleware:
         query = scope.get("query_string", b"").decode("latin-1")
         fresh = meta.peek()
         if fresh is None:
-            # This runs on the event loop: never wait for the database here. The route reads
-            # the version through its own connection; the response is keyed after it.
-            await self._forward_and_store(scope, receive, send, meta, path, query)
-            return
+            # Stale: re-read the version (one small query) in a thread, never on the event
+            # loop. Forwarding every request to the route instead, as an earlier build did,
+            # sent a whole burst through the database each time the TTL ran out.
+            try:
+                fresh = await anyio.to_thread.run_sync(meta.get)
+            except SQLAlchemyError:
+                # The route answers, with a 503 if the database is still unreachable.
+                await self._forward_and_store(scope, receive, send, meta, path, query)
+                return
         key, etag = _key(fresh.version, path, query)
         request_headers = dict(scope["headers"])
         if etag in _etags(request_headers.get(b"if-none-match", b"")):

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, and_, delete, select, update
 
-from app import dataset_meta
+from app import dataset_meta, derived
 from app.loader.validate import Dataset, Row
 from app.models import TABLES_IN_LOAD_ORDER
 
@@ -91,4 +91,6 @@ def load_dataset(engine: Engine, dataset: Dataset) -> LoadSummary:
         current = dataset_meta.read(conn)
         if summary.changed or current.version == "unversioned" or current.spans != spans:
             dataset_meta.write(conn, spans)
+        if not dataset_meta.read(conn).derived:
+            derived.rebuild(conn)
         return summary
