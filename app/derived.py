@@ -9,39 +9,41 @@ general path (`app.assemble`), so the two cannot drift; tests compare them byte 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, select, text
 
 from app import dataset_meta
 from app.actor_index import ActorIndex
 from app.assemble import build_events
 from app.filters import TimelineFilter
 from app.models import actor_events_table as AE
-from app.models import event_actors_table as EA
 from app.models import event_json_table as EJ
 from app.models import events_table as E
 
 REBUILD_BATCH = 500
 
 
-def actor_event_rows(
-    index: ActorIndex,
-    event_id: str,
-    precision: str,
-    earliest: date,
-    latest: date,
-    actor_ids: Iterable[str],
-) -> list[tuple[str, str, date, str, date]]:
-    """actor_events rows (column order) for one event: its actors and all their ancestors."""
-    keys: dict[str, None] = {}
-    for actor_id in actor_ids:
-        for key in index.ancestors(actor_id):
-            keys[key] = None
-    return [(key, precision, earliest, event_id, latest) for key in keys]
+def fill_actor_events(conn: Connection, index: ActorIndex) -> None:
+    """Fill actor_events from event_actors in one statement: each event under each involved
+    actor and all their ancestors, inserted in key order (a sequential write of the
+    clustered table rather than millions of scattered ones)."""
+    pairs = [(a, up) for a in index.actors for up in index.ancestors(a)]
+    values = ", ".join(f"(:a{i}, :u{i})" for i in range(len(pairs)))
+    params = {k: v for i, (a, up) in enumerate(pairs) for k, v in ((f"a{i}", a), (f"u{i}", up))}
+    conn.execute(
+        text(
+            f"WITH up(actor_id, ancestor_id) AS (VALUES {values}) "
+            "INSERT INTO actor_events (actor_id, date_precision, date_earliest, event_id, "
+            "date_latest) "
+            "SELECT DISTINCT up.ancestor_id, e.date_precision, e.date_earliest, e.id, "
+            "e.date_latest FROM event_actors AS ea "
+            "JOIN up ON up.actor_id = ea.actor_id JOIN events AS e ON e.id = ea.event_id "
+            "ORDER BY 1, 2, 3, 4"
+        ),
+        params,
+    )
 
 
 def render(event: dict[str, Any]) -> bytes:
@@ -54,6 +56,7 @@ def rebuild(conn: Connection) -> int:
     conn.execute(delete(EJ))
     index = ActorIndex.load(conn)
     everything = TimelineFilter()
+    fill_actor_events(conn, index)
     count, after = 0, ""
     while True:
         rows = conn.execute(
@@ -61,22 +64,6 @@ def rebuild(conn: Connection) -> int:
         ).all()
         if not rows:
             break
-        ids = [r.id for r in rows]
-        actors: dict[str, list[str]] = {}
-        for event_id, actor_id in conn.execute(
-            select(EA.c.event_id, EA.c.actor_id).where(EA.c.event_id.in_(ids))
-        ):
-            actors.setdefault(event_id, []).append(actor_id)
-        links = [
-            dict(zip(AE.c.keys(), values, strict=True))
-            for r in rows
-            for values in actor_event_rows(
-                index, r.id, r.date_precision, r.date_earliest, r.date_latest,
-                actors.get(r.id, []),
-            )
-        ]  # fmt: skip
-        if links:
-            conn.execute(AE.insert(), links)
         bodies = build_events(conn, index, everything, rows)
         conn.execute(EJ.insert(), [{"event_id": b["id"], "body": render(b)} for b in bodies])
         count += len(rows)

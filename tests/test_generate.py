@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from app import dataset_meta, migrate
 from app.generate import generate
+from app.db import make_engine
 from app.main import create_app
 from app.models import claims_table, documents_table, event_actors_table, events_table
 
@@ -82,3 +83,17 @@ def test_claims_are_grouped_into_documents(generated: Engine) -> None:
         assert (
             conn.execute(select(func.count()).select_from(documents_table)).scalar_one() > N // 20
         )
+
+
+def test_generated_rows_satisfy_every_foreign_key(sqlite_url: str) -> None:
+    """SQLite's bulk fill runs with foreign_keys=OFF for speed; the rows must still hold.
+    (PostgreSQL checks them during COPY.)"""
+    migrate.upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    try:
+        generate(engine, 1500, seed=5)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+    finally:
+        engine.dispose()
