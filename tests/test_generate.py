@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from app import dataset_meta, migrate
-from app.generate import generate
 from app.db import make_engine
+from app.generate import generate
 from app.main import create_app
 from app.models import claims_table, documents_table, event_actors_table, events_table
 
