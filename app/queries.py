@@ -178,12 +178,18 @@ def page_claims(
     conn: Connection, f: TimelineFilter, limit: int, after: tuple[date, str] | None
 ) -> Sequence[Any]:
     """Claims matching the filters, in the timeline order of their events, then by id."""
-    conds = [known_condition(f), *claim_conditions(f), *_event_only_conditions(f)]
+    if f.claimants and not (f.actors or f.types or f.date_from or f.date_to):
+        ids = _claimant_page_ids(conn, f, limit, after)
+        conds: list[ColumnElement[bool]] = [C.c.id.in_(ids)]
+        after = None
+    else:
+        conds = [known_condition(f), *claim_conditions(f), *_event_only_conditions(f)]
     if after is not None:
         conds.append(tuple_(E.c.date_earliest, C.c.id) > tuple_(*after))
     stmt = (
         select(
-            C,
+            # the event's own columns below carry the date (claims' copy would clash)
+            *[c for c in C.c if c.name != "event_date_earliest"],
             true().label("matched"),
             E.c.type.label("event_type"),
             E.c.title.label("event_title"),
@@ -195,6 +201,29 @@ def page_claims(
         .limit(limit + 1)
     )
     return conn.execute(stmt).all()
+
+
+def _claimant_page_ids(
+    conn: Connection, f: TimelineFilter, limit: int, after: tuple[date, str] | None
+) -> list[str]:
+    """The page's claim ids when only claim conditions apply: one ordered range scan of
+    (claimant_id, event_date_earliest, id) per claimant included, merged."""
+    conds = [known_condition(f), *claim_conditions(f)]
+    if after is not None:
+        conds.append(tuple_(C.c.event_date_earliest, C.c.id) > tuple_(*after))
+    parts = [
+        select(
+            select(C.c.id, C.c.event_date_earliest)
+            .where(C.c.claimant_id == claimant, *conds)
+            .order_by(C.c.event_date_earliest, C.c.id)
+            .limit(limit + 1)
+            .subquery()
+        )
+        for claimant in f.ids(f.claimants)
+    ]
+    merged = union_all(*parts).subquery()
+    stmt = select(merged.c.id).order_by(merged.c.event_date_earliest, merged.c.id).limit(limit + 1)
+    return list(conn.execute(stmt).scalars())
 
 
 _EVENT_DATE_COLUMNS = (

@@ -97,3 +97,27 @@ def test_generated_rows_satisfy_every_foreign_key(sqlite_url: str) -> None:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(("claimant", "family"), [("kor", "kor"), ("usa-intel", "usa-intel")])
+def test_claims_by_claimant_match_brute_force(
+    generated: Engine, database_url: str, claimant: str, family: str
+) -> None:
+    """The per-claimant index scans page through exactly the claimant's claims (sub-actors
+    included) in timeline order."""
+    with generated.connect() as conn:
+        rows = conn.execute(
+            select(claims_table.c.id, claims_table.c.claimant_id, events_table.c.date_earliest)
+            .join(events_table, events_table.c.id == claims_table.c.event_id)
+        ).all()  # fmt: skip
+    expected = sorted((d, i) for i, who, d in rows if who == family or who.startswith(family + "-"))
+    with TestClient(create_app(database_url)) as client:
+        found: list[str] = []
+        params = {"claimant": claimant, "limit": 41}
+        while True:
+            body = client.get("/claims", params=params).json()
+            found += [c["id"] for c in body["data"]]
+            if body["next_cursor"] is None:
+                break
+            params["cursor"] = body["next_cursor"]
+    assert found == [i for _, i in expected] and len(found) > 41
