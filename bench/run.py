@@ -175,6 +175,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", required=True, type=Path)
     parser.add_argument("--postgres-url", help="a PostgreSQL database holding the same data")
+    parser.add_argument(
+        "--small-db", type=Path, help="the same generator at 10k events, for the growth ratio"
+    )
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
@@ -188,14 +191,15 @@ def main() -> None:
         "claimant filter": "/events?claimant=kor-intel&from=2025-01&to=2025-03&limit=50",
         "claims by claimant": "/claims?claimant=usa-intel&limit=50",
     }
+    absent = ["facet request", "search"]  # the API has neither (docs/benchmarks.md)
     results: dict[str, list[dict[str, float]]] = {}
     tmp = Path(tempfile.mkdtemp())
 
-    def claimline(workers: int, cache: int) -> Any:
+    def claimline(workers: int, cache: int, url: str = sqlite_url) -> Any:
         port = free_port()
         cmd = [str(BIN / "claimline"), "serve", "--port", str(port), "--workers", str(workers),
                "--log-level", "warning"]  # fmt: skip
-        env = {"DATABASE_URL": sqlite_url, "CLAIMLINE_RESPONSE_CACHE": str(cache)}
+        env = {"DATABASE_URL": url, "CLAIMLINE_RESPONSE_CACHE": str(cache)}
         return server(cmd, env, f"http://127.0.0.1:{port}/readyz"), f"http://127.0.0.1:{port}"
 
     # Reference answer, and the body for the bare ceiling.
@@ -273,6 +277,18 @@ def main() -> None:
                 results[f"shape: {shape}"] = [measure(proc, base + path, args)]
                 print(f"{shape}: {results[f'shape: {shape}'][0]['rps']:.1f} req/s", flush=True)
 
+    for shape in absent:
+        print(f"{shape}: not measured, the API has no such endpoint")
+
+    if args.small_db:
+        small = f"sqlite:///{args.small_db.resolve()}"
+        growth = []
+        for _ in range(args.reps):
+            ctx, base = claimline(1, 0, small)
+            with ctx as (proc, _):
+                growth.append(measure(proc, base + main_path, args))
+        results["claimline 1 worker, 10k events"] = growth
+
     if args.postgres_url:
         port = free_port()
         cmd = [str(BIN / "claimline"), "serve", "--port", str(port), "--log-level", "warning"]
@@ -285,6 +301,11 @@ def main() -> None:
             ]
 
     report(results, args)
+    if "claimline 1 worker, 10k events" in results:
+        big = statistics.median(r["p50"] for r in results["claimline 1 worker"])
+        small_p50 = statistics.median(r["p50"] for r in results["claimline 1 worker, 10k events"])
+        print(f"\ngrowth: main-query p50 {big:.2f} ms at {db.name} vs {small_p50:.2f} ms at 10k: "
+              f"{big / small_p50:.2f}x")  # fmt: skip
 
 
 def report(results: dict[str, list[dict[str, float]]], args: argparse.Namespace) -> None:
