@@ -14,7 +14,7 @@ import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import migrate
+from app import dataset_meta, derived, migrate
 from app.config import Settings
 from app.db import make_engine
 from app.generate import generate
@@ -64,11 +64,25 @@ def _is_empty(url: str) -> bool:
         engine.dispose()
 
 
+def _refresh_derived(url: str) -> None:
+    """A database loaded before the derived tables existed gets them now (once)."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            if not dataset_meta.read(conn).derived:
+                print("derived tables are missing or stale: rebuilding them", flush=True)
+                print(f"rebuilt for {derived.rebuild(conn)} events")
+    finally:
+        engine.dispose()
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     migrate.upgrade(settings.database_url)
     if _is_empty(settings.database_url):
         print("empty database: loading the seeds")
         cmd_load(argparse.Namespace(seeds_dir=None), settings)
+    else:
+        _refresh_derived(settings.database_url)
     # Workers re-read DATABASE_URL; pin it so they use the same database as the checks above.
     os.environ["DATABASE_URL"] = settings.database_url
     uvicorn.run(

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import Connection, Engine, delete, event, select, update
 
 from app import dataset_meta, derived, migrate, queries, rendered_pages
 from app.actor_index import ActorIndex
@@ -19,7 +20,7 @@ from app.generate import generate
 from app.loader import load_dataset, validate_seeds
 from app.main import create_app
 from app.models import actor_events_table, dataset_meta_table, event_json_table
-from tests.conftest import SEEDS_DIR
+from tests.conftest import SEEDS_DIR, running_server
 
 FILTERS: list[dict[str, Any]] = [
     {},
@@ -188,8 +189,6 @@ def test_the_fast_route_answers_exactly_as_the_fastapi_route(
 
 
 def test_the_fast_route_runs_one_statement(seeded: Engine, database_url: str) -> None:
-    from sqlalchemy import event
-
     with TestClient(create_app(database_url, meta_ttl=3600)) as client:
         client.get("/events?limit=1")  # the general route loads the actor index once
         statements: list[str] = []
@@ -198,3 +197,18 @@ def test_the_fast_route_runs_one_statement(seeded: Engine, database_url: str) ->
         response = client.get("/events?actor=DPRK&from=2024-10&to=2024-12&limit=5")
         assert response.status_code == 200 and len(response.json()["data"]) == 5
         assert len(statements) == 1 and "event_json" in statements[0]
+
+
+def test_serve_rebuilds_stale_derived_tables(seeded: Engine, database_url: str) -> None:
+    with seeded.begin() as conn:
+        conn.execute(delete(event_json_table))
+        conn.execute(delete(actor_events_table))
+        conn.execute(
+            delete(dataset_meta_table).where(dataset_meta_table.c.key == dataset_meta.DERIVED)
+        )
+    with running_server(database_url) as base:
+        body = httpx.get(f"{base}/events", params={"actor": "DPRK", "limit": 3}).json()
+    assert len(body["data"]) == 3
+    with seeded.connect() as conn:
+        assert dataset_meta.read(conn).derived
+        assert len(conn.execute(select(event_json_table.c.event_id)).all()) == 41
