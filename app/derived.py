@@ -30,6 +30,8 @@ def fill_actor_events(conn: Connection, index: ActorIndex) -> None:
     actor and all their ancestors, inserted in key order (a sequential write of the
     clustered table rather than millions of scattered ones)."""
     pairs = [(a, up) for a in index.actors for up in index.ancestors(a)]
+    if not pairs:
+        return  # no actors, so no event has any
     values = ", ".join(f"(:a{i}, :u{i})" for i in range(len(pairs)))
     params = {k: v for i, (a, up) in enumerate(pairs) for k, v in ((f"a{i}", a), (f"u{i}", up))}
     conn.execute(
