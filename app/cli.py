@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import dataset_meta, derived, migrate
 from app.config import Settings
 from app.db import make_engine
-from app.generate import generate
+from app.generate import PRODUCERS, generate
 from app.loader import SeedError, load_dataset, validate_seeds
 from app.models import Document
 
@@ -110,10 +110,11 @@ def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
         engine.dispose()
     elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # RUSAGE_CHILDREN gives the largest child, not the sum: each producer peaks about there.
     producer = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(", ".join(f"{n} {t}" for t, n in counts.items()))
     print(f"generated in {elapsed:.1f} s; peak RSS {peak:.0f} MiB (writer), ", end="")
-    print(f"{producer:.0f} MiB (producer)")
+    print(f"{producer:.0f} MiB (each of {PRODUCERS} producers)")
     return 0
 
 

@@ -30,7 +30,7 @@ from app.models import DERIVED_TABLES, TABLES_IN_LOAD_ORDER, actor_events_table,
 from app.vocab import EventType, Hedge, Qualifier, Quantity, Role, Stance, Unit
 
 START, END = date(2022, 1, 1), date(2026, 12, 31)
-BATCH_EVENTS = 5_000
+BATCH_EVENTS = 2_000
 CLAIMS_PER_DOCUMENT = 20
 
 STATES = [
@@ -332,7 +332,7 @@ def _bulk_writer(conn: Connection) -> Writer:
         # A bulk fill of a new file: a crash means starting again, so skip the fsyncs, and
         # give the index builds room.
         raw.execute("PRAGMA synchronous=OFF")
-        raw.execute("PRAGMA cache_size=-262144")
+        raw.execute("PRAGMA cache_size=-131072")
         # Sorts (index builds, actor_events) spill to temporary files past the cache: with
         # temp_store=MEMORY the writer peaked at 964 MiB on 1M events.
         raw.execute("PRAGMA temp_store=FILE")
