@@ -1,8 +1,10 @@
 """Synthetic data at scale, for benchmarks: `claimline generate --events N --out PATH`.
 
 Writes straight into the project's schema (after migrating it) in batches, so memory stays
-bounded whatever N is. Rows are built with the same vocabularies and EDTF parser as the seed
-loader, and each quote is cut from its own document's text, so offsets hold by construction.
+bounded whatever N is. Each event's JSON is rendered by the producers with the functions the
+API's general path uses (app/assemble.py), so event_json is what derived.rebuild would
+store. Rows are built with the same vocabularies and EDTF parser as the seed loader, and
+each quote is cut from its own document's text, so offsets hold by construction.
 The target must be empty.
 """
 
@@ -159,12 +161,13 @@ class Renderer:
         self.index = index
         self.open: dict[str, OpenEvent] = {}
 
-    def add_event(self, b: Batch, row: tuple[Any, ...], actors: list[tuple[str, str, str]],
-                  n_claims: int) -> None:  # fmt: skip
+    def add_event(
+        self, row: tuple[Any, ...], actors: list[tuple[str, str, str]], n_claims: int
+    ) -> None:
         event = EventRow(*row)
-        roles = sorted(ActorRole(a[1], a[2]) for a in actors)
-        self.open[event.id] = OpenEvent(event, sorted(roles, key=lambda r: (r.role, r.actor_id)),
-                                        n_claims)  # fmt: skip
+        # The general path's order: queries.event_actors sorts by (role, actor_id).
+        roles = sorted((ActorRole(a[1], a[2]) for a in actors), key=lambda r: (r.role, r.actor_id))
+        self.open[event.id] = OpenEvent(event, roles, n_claims)
 
     def add_claim(self, b: Batch, claim: tuple[Any, ...], via: list[str],
                   figures: list[tuple[Any, ...]], document: Json) -> None:  # fmt: skip
@@ -220,7 +223,7 @@ def batches(
                         for actor_id in sample(claimants, randint(1, 3))]  # fmt: skip
             b.event_actors.extend(involved)
             n_claims = randint(1, 4)
-            renderer.add_event(b, event, involved, n_claims)
+            renderer.add_event(event, involved, n_claims)
             for k in range(n_claims):
                 claimant = claimants[int(rand() * len(claimants))]
                 quote = SENTENCES[int(rand() * len(SENTENCES))].format(
