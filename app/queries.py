@@ -97,7 +97,7 @@ def event_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
     return conds
 
 
-def _earliest_floor(f: TimelineFilter, span: int) -> date | None:
+def earliest_floor(f: TimelineFilter, span: int) -> date | None:
     """The earliest start an event of this span can have and still overlap `from`."""
     if f.date_from is None or f.within or f.date_from.toordinal() <= span:
         return None
@@ -115,11 +115,11 @@ def page_events(
     if after is not None:
         conds.append(tuple_(E.c.date_earliest, E.c.id) > tuple_(*after))
     order = (E.c.date_earliest, E.c.id)
-    if f.spans is None or _earliest_floor(f, 0) is None:
+    if f.spans is None or earliest_floor(f, 0) is None:
         return conn.execute(select(E).where(*conds).order_by(*order).limit(limit + 1)).all()
     parts = []
     for precision, span in f.spans:
-        floor = _earliest_floor(f, span)
+        floor = earliest_floor(f, span)
         bound = [E.c.date_earliest >= floor] if floor is not None else []
         part = (
             select(E)

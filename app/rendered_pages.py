@@ -10,7 +10,7 @@ precision, merged: an event of precision p that overlaps [from, to] starts on or
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -29,6 +29,7 @@ from sqlalchemy import (
 
 from app.dataset_meta import Meta
 from app.filters import TimelineFilter
+from app.queries import earliest_floor
 
 
 def eligible(f: TimelineFilter, meta: Meta) -> bool:
@@ -40,13 +41,6 @@ def eligible(f: TimelineFilter, meta: Meta) -> bool:
         and not f.has_claim_filter
         and f.known_as_of is None
     )
-
-
-def _floor(f: TimelineFilter, span: int) -> date | None:
-    """The earliest start an event of this span can have and still overlap `from`."""
-    if f.date_from is None or f.within or f.date_from.toordinal() <= span:
-        return None
-    return f.date_from - timedelta(days=span)
 
 
 @lru_cache(maxsize=256)
@@ -121,7 +115,7 @@ def page(
     if per_precision:
         for i, (precision, span) in enumerate(f.spans):
             params[f"p{i}"] = precision
-            floor = _floor(f, span)
+            floor = earliest_floor(f, span)
             if floor is not None:
                 params[f"floor{i}"] = floor
             precisions.append((precision, floor is not None))

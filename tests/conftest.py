@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -188,3 +189,14 @@ def server(loaded_url: str) -> Iterator[str]:
 def api(server: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server, timeout=10) as client:
         yield client
+
+
+def page_ids(client: httpx.Client, path: str, params: dict[str, Any]) -> list[str]:
+    """Every row id of a listing, following `next_cursor` to the last page."""
+    params, ids = dict(params), []
+    while True:
+        body = client.get(path, params=params).json()
+        ids += [row["id"] for row in body["data"]]
+        if body["next_cursor"] is None:
+            return ids
+        params["cursor"] = body["next_cursor"]

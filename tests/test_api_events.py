@@ -7,6 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import page_ids
+
 ALL = 500
 
 
@@ -209,12 +211,5 @@ def test_claims_listing(api: httpx.Client) -> None:
         "c000-ukr-over-3000-casualties",
     ]
     assert rows[0]["event"]["id"] == "dprk-casualties-2024-12"
-    all_claims: list[str] = []
-    params: dict[str, Any] = {"limit": 17}
-    while True:
-        body = api.get("/claims", params=params).json()
-        all_claims += [r["id"] for r in body["data"]]
-        if body["next_cursor"] is None:
-            break
-        params["cursor"] = body["next_cursor"]
+    all_claims = page_ids(api, "/claims", {"limit": 17})
     assert len(all_claims) == len(set(all_claims)) == 116

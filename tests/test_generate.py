@@ -20,6 +20,7 @@ from app.models import (
     event_actors_table,
     events_table,
 )
+from tests.conftest import page_ids
 
 N = 3000
 
@@ -73,14 +74,8 @@ def test_overlap_query_matches_brute_force(
         (e, i) for i, e, latest in events if i in actor_events and latest >= lo and e <= hi
     )
     with TestClient(create_app(database_url)) as client:
-        found: list[str] = []
         params = {"actor": "Russia", "from": start, "to": end, "limit": 37}
-        while True:
-            body = client.get("/events", params=params).json()
-            found += [e["id"] for e in body["data"]]
-            if body["next_cursor"] is None:
-                break
-            params["cursor"] = body["next_cursor"]
+        found = page_ids(client, "/events", params)
     assert found == [i for _, i in expected]
     assert len(found) > 10  # a real page boundary is crossed only on the wider windows
 
@@ -125,12 +120,5 @@ def test_claims_by_claimant_match_brute_force(
         ).all()  # fmt: skip
     expected = sorted((d, i) for i, who, d in rows if who == family or who.startswith(family + "-"))
     with TestClient(create_app(database_url)) as client:
-        found: list[str] = []
-        params = {"claimant": claimant, "limit": 41}
-        while True:
-            body = client.get("/claims", params=params).json()
-            found += [c["id"] for c in body["data"]]
-            if body["next_cursor"] is None:
-                break
-            params["cursor"] = body["next_cursor"]
+        found = page_ids(client, "/claims", {"claimant": claimant, "limit": 41})
     assert found == [i for _, i in expected] and len(found) > 41

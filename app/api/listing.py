@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Response
 from sqlalchemy import Connection
 
-from app import rendered_pages, schemas
+from app import schemas
 from app.actor_index import ActorIndex, Resolution
 from app.api.deps import (
     FILTER_PARAMS,
@@ -26,7 +26,7 @@ from app.api.deps import (
     open_session,
 )
 from app.api.problems import PROBLEM_RESPONSES
-from app.api.responses import bytes_response, json_response
+from app.api.responses import json_response
 from app.assemble import actor_ref
 from app.cursor import encode_cursor
 from app.filters import TimelineFilter
@@ -49,40 +49,22 @@ class Listing:
     cursor: tuple[date, str] | None
 
     def respond(
-        self,
-        kind: str,
-        fetch: Fetch,
-        sort_key: Callable[[Any], tuple[date, str]],
-        build: Build,
-        rendered: bool = False,
+        self, kind: str, fetch: Fetch, sort_key: Callable[[Any], tuple[date, str]], build: Build
     ) -> Response:
-        """Run one page in one session: rows, `build`'s body, cursor, Link, echoed filters.
-
-        With `rendered`, requests the derived tables can answer skip `fetch` and `build`:
-        the page is spliced from the stored event JSON, the same bytes `build` would make."""
+        """Run one page in one session: rows, `build`'s body, cursor, Link, echoed filters."""
         headers: dict[str, str] = {}
         with open_session(self.request) as session:
             f = self.input.resolve(session)
-            fast = rendered and rendered_pages.eligible(f, session.meta)
-            rows: Sequence[Any] = (
-                rendered_pages.page(session.conn, f, self.limit, self.cursor)
-                if fast
-                else fetch(session.conn, f, self.limit, self.cursor)
-            )
+            rows = fetch(session.conn, f, self.limit, self.cursor)
             token = url = None
             if len(rows) > self.limit:
                 rows = rows[: self.limit]
-                last = rows[-1]
-                token = encode_cursor(kind, *((last[0], last[1]) if fast else sort_key(last)))
+                token = encode_cursor(kind, *sort_key(rows[-1]))
                 url = str(self.request.url.include_query_params(cursor=token))
                 headers["Link"] = f'<{url}>; rel="next"'
-            filters = echo(session.index, f).model_dump(mode="json", by_alias=True)
-            if fast:
-                body = rendered_pages.page_body(token, url, list(rows), filters)
-                return bytes_response(body, headers)
-            data = {"next_cursor": token, "next": url, **build(session, f, rows)}
-            data["filters"] = filters
-        return json_response(data, headers)
+            body = {"next_cursor": token, "next": url, **build(session, f, rows)}
+            body["filters"] = echo(session.index, f).model_dump(mode="json", by_alias=True)
+        return json_response(body, headers)
 
 
 def echo(index: ActorIndex, f: TimelineFilter) -> schemas.ResolvedFilters:

@@ -10,8 +10,3 @@ from fastapi import Response
 
 def json_response(body: Any, headers: dict[str, str] | None = None, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status, headers, media_type="application/json")
-
-
-def bytes_response(body: bytes, headers: dict[str, str] | None = None) -> Response:
-    """A 200 whose JSON body is already serialised."""
-    return Response(body, 200, headers, media_type="application/json")

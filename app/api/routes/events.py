@@ -31,7 +31,7 @@ def list_events(listing: EventsListing) -> Response:
     """
     return listing.respond(
         "events", queries.page_events, queries.event_sort_key,
-        lambda s, f, rows: {"data": build_events(s.conn, s.index, f, rows)}, rendered=True,
+        lambda s, f, rows: {"data": build_events(s.conn, s.index, f, rows)},
     )  # fmt: skip
 
 
