@@ -168,6 +168,29 @@ class ClaimPage(Page):
     data: list[ClaimRow]
 
 
+class FacetCount(_Out):
+    value: str = Field(
+        description="The value: a type, a year (YYYY) or an actor id", examples=["casualties"]
+    )
+    count: int = Field(description="Matching events that adding this value would select")
+    actor: ActorRef | None = Field(default=None, description="For actor and claimant facets")
+
+
+class Facets(_Out):
+    """The requested facets, each most frequent value first; facets not requested are absent."""
+
+    type: list[FacetCount] | None = None
+    year: list[FacetCount] | None = None
+    actor: list[FacetCount] | None = None
+    claimant: list[FacetCount] | None = None
+
+
+class EventFacets(_Out):
+    total: int = Field(description="Events matching the filters")
+    facets: Facets
+    filters: ResolvedFilters
+
+
 class TimelineFigure(_Out):
     claimant_id: str
     quantity: Quantity

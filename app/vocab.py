@@ -21,6 +21,15 @@ class EventType(StrEnum):
     analysis = "analysis"
 
 
+class Facet(StrEnum):
+    """What /events/facets can count by (app/facets.py)."""
+
+    type = "type"
+    year = "year"
+    actor = "actor"
+    claimant = "claimant"
+
+
 class ActorKind(StrEnum):
     state = "state"
     armed_force = "armed_force"

@@ -21,6 +21,7 @@ from app.openapi import EXAMPLE_EVENT
 
 OPERATION_IDS = {
     ("/events", "get"): "listEvents", ("/events/{event_id}", "get"): "getEvent",
+    ("/events/facets", "get"): "countEventFacets",
     ("/timeline", "get"): "getTimeline", ("/claims", "get"): "listClaims",
     ("/actors", "get"): "listActors", ("/actors/{actor_id}", "get"): "getActor",
     ("/documents", "get"): "listDocuments", ("/documents/{document_id}", "get"): "getDocument",
@@ -53,7 +54,7 @@ def test_errors_are_problem_json_everywhere(spec: dict[str, Any]) -> None:
     for path, item in spec["paths"].items():
         for op in item.values():
             errors = {s: r for s, r in op["responses"].items() if s[0] in "45"}
-            if path in ("/events", "/claims", "/timeline"):
+            if path in ("/events", "/events/facets", "/claims", "/timeline"):
                 assert {"400", "422"} <= set(errors)
             if "{" in path:
                 assert "404" in errors
@@ -142,6 +143,13 @@ def test_generated_client_drives_the_server(server: str, generated_client: Modul
     kor = next(c for c in event.claims if c.claimant.id == "kor")
     assert (kor.figures[0].low, kor.figures[0].qualifier) == (1000, models.Qualifier.MORE_THAN)
     assert str(event.date.earliest) == "2024-12-24"
+
+    count_facets = importlib.import_module("claimline_client.api.events.count_event_facets")
+    facets = count_facets.sync(client=client, actor=["DPRK"], facet=[models.Facet.TYPE])
+    assert isinstance(facets, models.EventFacets)
+    assert facets.total == len(seen)
+    assert sum(item.count for item in facets.facets.type_) == len(seen)  # one type per event
+    assert not facets.facets.actor  # not requested, so absent
 
     bad = list_events.sync_detailed(client=client, actor=["DPRKK"])
     assert bad.status_code == 422

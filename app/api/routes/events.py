@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app import queries, schemas
-from app.api.deps import only_params, open_session
-from app.api.listing import ROUTE_OPTIONS, EventsListing
-from app.api.problems import NOT_FOUND_RESPONSE, ProblemError
+from app.api.deps import FILTER_PARAMS, FilterDep, only_params, open_session
+from app.api.listing import ROUTE_OPTIONS, EventsListing, echo
+from app.api.problems import NOT_FOUND_RESPONSE, PROBLEM_RESPONSES, ProblemError
 from app.api.responses import json_response
 from app.assemble import build_events
+from app.facets import FACETS, count_facets
 from app.filters import TimelineFilter
+from app.vocab import Facet
 
 router = APIRouter(tags=["events"])
 
@@ -33,6 +37,36 @@ def list_events(listing: EventsListing) -> Response:
         "events", queries.page_events, queries.event_sort_key,
         lambda s, f, rows: {"data": build_events(s.conn, s.index, f, rows)},
     )  # fmt: skip
+
+
+# Declared before /events/{event_id}, which would otherwise take "facets" for an event id.
+@router.get(
+    "/events/facets",
+    operation_id="countEventFacets",
+    summary="Count the matching events by type, year, actor and claimant",
+    response_model=schemas.EventFacets,
+    responses=PROBLEM_RESPONSES,
+    dependencies=[Depends(only_params(*FILTER_PARAMS, "facet"))],
+)
+def event_facets(
+    request: Request,
+    filters: FilterDep,
+    facet: Annotated[
+        list[Facet], Query(description="Facets to count; repeat for several (default: all)")
+    ] = [],  # noqa: B006
+) -> Response:
+    """How the events that `/events` would list for the same filters divide, with the total.
+
+    Each count is the number of events that adding that value to the request would select
+    (`type=`, `actor=`, `claimant=`, or `from=YYYY&to=YYYY` for a year), so the sum of a
+    multi-valued facet (actor, claimant, year) can exceed the total.
+    """
+    names = tuple(dict.fromkeys(f.value for f in facet)) or FACETS
+    with open_session(request) as s:
+        f = filters.resolve(s)
+        body = count_facets(s.conn, s.index, f, names)
+        body["filters"] = echo(s.index, f).model_dump(mode="json", by_alias=True)
+    return json_response(body)
 
 
 @router.get(

@@ -1,0 +1,138 @@
+"""/events/facets: every count is what the same filters plus that value select in /events."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from app import migrate
+from app.actor_index import ActorIndex
+from app.generate import generate
+from app.main import create_app
+from app.models import claims_table, event_actors_table, events_table
+from tests.conftest import page_ids
+
+REQUESTS = [
+    {},
+    {"actor": "DPRK"},
+    {"from": "2024-10", "to": "2024-12"},
+    {"from": "2024-11-01", "to": "2024-12-31", "date_match": "within"},
+    {"hedge": "estimated"},
+    {"known_as_of": "2024-10-25"},
+    {"claimant": "KOR", "actor": "Russia"},
+    {"type": "casualties", "via": "AFP"},
+]
+# The /events parameter that selects one value of each facet.
+PARAM = {"type": "type", "actor": "actor", "claimant": "claimant"}
+
+
+def _events(api: httpx.Client, params: dict[str, Any]) -> list[dict[str, Any]]:
+    out, params = [], {**params, "limit": 500}
+    while True:
+        body = api.get("/events", params=params).json()
+        out += body["data"]
+        if body["next_cursor"] is None:
+            return out
+        params["cursor"] = body["next_cursor"]
+
+
+@pytest.mark.parametrize(
+    "params", REQUESTS, ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()) or "all"
+)
+def test_each_count_is_what_adding_the_value_selects(
+    api: httpx.Client, params: dict[str, str]
+) -> None:
+    response = api.get("/events/facets", params=params)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    events = _events(api, params)
+    assert body["total"] == len(events) > 0
+    assert set(body["facets"]) == {"type", "year", "actor", "claimant"}
+    for facet, param in PARAM.items():
+        items = body["facets"][facet]
+        assert [i["count"] for i in items] == sorted((i["count"] for i in items), reverse=True)
+        if param in params:
+            continue  # a second value of a repeated parameter means "or", not "and"
+        for item in items:
+            ids = page_ids(api, "/events", {**params, param: item["value"], "limit": 500})
+            assert item["count"] == len(ids) > 0, (facet, item)
+            if facet != "type":
+                assert item["actor"]["id"] == item["value"]
+        # every value with a match is listed: the type counts partition the total
+    assert sum(i["count"] for i in body["facets"]["type"]) == body["total"]
+    within = params.get("date_match") == "within"
+    years: Counter[str] = Counter()
+    for event in events:
+        first, last = (int(event["date"][k][:4]) for k in ("earliest", "latest"))
+        if not within or first == last:
+            years.update(f"{y:04d}" for y in range(first, last + 1))
+    assert {i["value"]: i["count"] for i in body["facets"]["year"]} == years
+
+
+def test_only_the_requested_facets(api: httpx.Client) -> None:
+    body = api.get("/events/facets", params={"facet": ["claimant", "type", "claimant"]}).json()
+    assert list(body["facets"]) == ["claimant", "type"]
+    assert body["filters"]["actor"] == []
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "fragment"),
+    [
+        ({"facet": "outlet"}, 422, "'type', 'year', 'actor' or 'claimant'"),
+        ({"limit": "5"}, 400, "unknown query parameter(s) 'limit'"),
+        ({"actor": "DPRKK"}, 422, "did you mean 'dprk'"),
+        ({"from": "2025", "to": "2024"}, 422, "is after"),
+    ],
+)
+def test_bad_requests_are_problems(
+    api: httpx.Client, params: dict[str, str], status: int, fragment: str
+) -> None:
+    response = api.get("/events/facets", params=params)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert fragment in response.json()["detail"]
+
+
+def test_counts_match_brute_force_on_generated_data(engine: Engine, database_url: str) -> None:
+    """Generated data has every precision, so the per-precision date bounds are exercised."""
+    migrate.upgrade(database_url)
+    generate(engine, 2000, seed=11)
+    lo, hi = date(2023, 11, 1), date(2024, 10, 31)
+    with engine.connect() as conn:
+        index = ActorIndex.load(conn)
+        events = conn.execute(select(events_table)).all()
+        involved: dict[str, set[str]] = {}
+        for event_id, actor_id in conn.execute(
+            select(event_actors_table.c.event_id, event_actors_table.c.actor_id)
+        ):
+            involved.setdefault(event_id, set()).update(index.ancestors(actor_id))
+        claimed: dict[str, set[str]] = {}
+        for event_id, claimant_id, hedge in conn.execute(
+            select(claims_table.c.event_id, claims_table.c.claimant_id, claims_table.c.hedge)
+        ):
+            if hedge != "alleged":
+                claimed.setdefault(event_id, set()).update(index.ancestors(claimant_id))
+    matched = [
+        e for e in events
+        if "rus" in involved.get(e.id, set()) and e.date_latest >= lo and e.date_earliest <= hi
+        and e.id in claimed
+    ]  # fmt: skip
+    expected_actor = Counter(a for e in matched for a in involved[e.id])
+    expected_claimant = Counter(a for e in matched for a in claimed[e.id])
+    params = {"actor": "rus", "from": "2023-11", "to": "2024-10",
+              "hedge": [h for h in ("confirmed", "asserted", "estimated", "reported", "expected",
+                                    "speculative")]}  # fmt: skip
+    with TestClient(create_app(database_url)) as client:
+        body = client.get("/events/facets", params=params).json()
+    assert body["total"] == len(matched) > 50
+    assert {i["value"]: i["count"] for i in body["facets"]["type"]} == Counter(
+        e.type for e in matched
+    )
+    assert {i["value"]: i["count"] for i in body["facets"]["actor"]} == expected_actor
+    assert {i["value"]: i["count"] for i in body["facets"]["claimant"]} == expected_claimant
