@@ -1,5 +1,5 @@
-"""Derived tables that make the common listings one indexed read: `actor_events` and
-`event_json` (see app/models.py).
+"""Derived tables that make the common listings one indexed read, `actor_events` and
+`event_json`, and the search index, `search_entries` (see app/models.py, app/search.py).
 
 Both are functions of the normalised tables and are rebuilt whenever a load changes
 anything; `dataset_meta.derived_version` says which data version they match, and the API
@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, delete, select, text
 
-from app import dataset_meta
+from app import dataset_meta, search
 from app.actor_index import ActorIndex
 from app.assemble import build_events
 from app.filters import TimelineFilter
@@ -56,9 +56,11 @@ def rebuild(conn: Connection) -> int:
     """Recompute both derived tables from the normalised ones; return the event count."""
     conn.execute(delete(AE))
     conn.execute(delete(EJ))
+    search.clear(conn)
     index = ActorIndex.load(conn)
     everything = TimelineFilter()
     fill_actor_events(conn, index)
+    search.fill(conn)
     count, after = 0, ""
     while True:
         rows = conn.execute(

@@ -21,6 +21,8 @@ class TimelineFilter:
     documents: tuple[str, ...] = ()
     hedges: tuple[str, ...] = ()
     known_as_of: date | None = None
+    # Folded words of `q` (app/search.py); a trailing * marks a prefix.
+    search: tuple[str, ...] = ()
     # Longest event span per precision (dataset_meta); bounds overlap scans. None: unknown.
     spans: tuple[tuple[str, int], ...] | None = None
 

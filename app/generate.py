@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
-from app import dataset_meta, derived
+from app import dataset_meta, derived, search
 from app.actor_index import ActorIndex
 from app.aliases import normalize_name
 from app.assemble import Json, claim_json, document_ref, event_json
@@ -420,6 +420,7 @@ def _fill(conn: Connection, n_events: int, seed: int) -> dict[str, int]:
     for index in indexes:
         index.create(conn)
     derived.fill_actor_events(conn, actors.index())
+    counts["search_entries"] = search.fill(conn)
     for fk in foreign_keys:
         conn.execute(AddConstraint(fk))
     counts["actor_events"] = conn.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import Index, LargeBinary, MetaData, Table, Text
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Field, SQLModel
 
 # Explicit constraint names so that migrations are the same on SQLite and PostgreSQL.
@@ -219,6 +220,23 @@ class EventJson(SQLModel, table=True):
     body: bytes = Field(sa_type=LargeBinary)
 
 
+class SearchEntry(SQLModel, table=True):
+    """Derived: the searchable texts (app/search.py), one per event (title and summary) and
+    one per claim (quote). SQLite indexes them in the FTS5 table `search_fts` (rowid = id);
+    PostgreSQL in `tsv`, with a GIN index (both made by migration 0006, not from here)."""
+
+    __tablename__ = "search_entries"
+
+    id: int = Field(primary_key=True)
+    event_id: str = Field(foreign_key="events.id", ondelete="CASCADE", max_length=ID_LENGTH)
+    claim_id: str | None = Field(
+        default=None, foreign_key="claims.id", ondelete="CASCADE", max_length=ID_LENGTH
+    )
+    # NULL for the event's own text: it is there from the start.
+    known_from: date | None = None
+    tsv: str | None = Field(default=None, sa_type=Text().with_variant(TSVECTOR(), "postgresql"))
+
+
 # Load order: parents before children. Deletes run in reverse.
 TABLES_IN_LOAD_ORDER: list[Table] = [
     SQLModel.metadata.tables[name]
@@ -237,4 +255,5 @@ figures_table = SQLModel.metadata.tables["figures"]
 dataset_meta_table = SQLModel.metadata.tables["dataset_meta"]
 actor_events_table = SQLModel.metadata.tables["actor_events"]
 event_json_table = SQLModel.metadata.tables["event_json"]
-DERIVED_TABLES: list[Table] = [actor_events_table, event_json_table]
+search_entries_table = SQLModel.metadata.tables["search_entries"]
+DERIVED_TABLES: list[Table] = [actor_events_table, event_json_table, search_entries_table]

@@ -23,6 +23,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from app import search
 from app.filters import TimelineFilter
 from app.models import actor_aliases_table as AL
 from app.models import actors_table as A
@@ -88,6 +89,8 @@ def event_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
             conds.append(E.c.date_latest >= f.date_from)
         if f.date_to is not None:
             conds.append(E.c.date_earliest <= f.date_to)
+    if f.search:
+        conds.append(search.event_matches(E.c.id, f.search, f.known_as_of))
     if f.has_claim_filter or f.known_as_of is not None:
         conds.append(
             exists(
@@ -98,8 +101,11 @@ def event_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
 
 
 def earliest_floor(f: TimelineFilter, span: int) -> date | None:
-    """The earliest start an event of this span can have and still overlap `from`."""
-    if f.date_from is None or f.within or f.date_from.toordinal() <= span:
+    """The earliest start an event of this span can have and still overlap `from`.
+
+    None when there is no such bound, or when a search picks the events instead (one
+    index range per precision would look up the search's matches once per precision)."""
+    if f.date_from is None or f.within or f.search or f.date_from.toordinal() <= span:
         return None
     return f.date_from - timedelta(days=span)
 
@@ -178,7 +184,7 @@ def page_claims(
     conn: Connection, f: TimelineFilter, limit: int, after: tuple[date, str] | None
 ) -> Sequence[Any]:
     """Claims matching the filters, in the timeline order of their events, then by id."""
-    if f.claimants and not (f.actors or f.types or f.date_from or f.date_to):
+    if f.claimants and not (f.actors or f.types or f.date_from or f.date_to or f.search):
         ids = _claimant_page_ids(conn, f, limit, after)
         conds: list[ColumnElement[bool]] = [C.c.id.in_(ids)]
         after = None
@@ -241,7 +247,10 @@ def _event_only_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
     plain = TimelineFilter(
         actors=f.actors, date_from=f.date_from, date_to=f.date_to, within=f.within, types=f.types
     )
-    return event_conditions(plain)
+    conds = event_conditions(plain)
+    if f.search:
+        conds.append(search.event_matches(E.c.id, f.search, f.known_as_of))
+    return conds
 
 
 def via_for_claims(conn: Connection, claim_ids: list[str]) -> dict[str, list[str]]:

@@ -40,6 +40,7 @@ def eligible(f: TimelineFilter, meta: Meta) -> bool:
         and not f.types
         and not f.has_claim_filter
         and f.known_as_of is None
+        and not f.search
     )
 
 

@@ -148,6 +148,9 @@ class ResolvedFilters(_Out):
     document: list[str] = []
     hedge: list[Hedge] = []
     known_as_of: date | None = None
+    q: list[str] = Field(
+        default=[], description="The searched words as matched: folded, * marking a prefix"
+    )
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 

@@ -35,7 +35,7 @@ FROM, TO = "2024-06-01", "2024-06-30"
 
 # The main shape for Datasette, written as a careful journalist would: the same rows, the
 # same nesting (SQLite JSON functions), the same order, with the year-long lookback bound.
-DATASETTE_SQL = f"""
+DATASETTE_EVENTS = """
 select e.id, e.type, e.title, e.summary, e.date_edtf, e.date_earliest, e.date_latest,
   e.date_precision,
   (select json_group_array(json_object('actor', ea.actor_id, 'role', ea.role))
@@ -50,13 +50,29 @@ select e.id, e.type, e.title, e.summary, e.date_edtf, e.date_earliest, e.date_la
                   from figures f where f.claim_id = c.id)))
      from claims c where c.event_id = e.id) as claims
 from events e
+"""
+DATASETTE_MAIN_WHERE = f"""
 where exists (select 1 from event_actors x where x.event_id = e.id
               and x.actor_id in ({", ".join(f"'{a}'" for a in DPRK)}))
   and e.date_latest >= :from and e.date_earliest <= :to
   and e.date_earliest >= date(:from, '-365 days')
-order by e.date_earliest, e.id
-limit 50
 """
+DATASETTE_SQL = DATASETTE_EVENTS + DATASETTE_MAIN_WHERE + "order by e.date_earliest, e.id limit 50"
+# The facet shape: the main shape's events counted by type.
+DATASETTE_FACET_SQL = (
+    "select e.type as value, count(*) as count from events e" + DATASETTE_MAIN_WHERE
+    + "group by e.type order by count desc, e.type"
+)  # fmt: skip
+# The search shape, through the same FTS5 index the service reads.
+SEARCH_WORD = "casualties"
+DATASETTE_SEARCH_SQL = (
+    DATASETTE_EVENTS
+    + """
+where e.id in (select s.event_id from search_entries s
+               where s.id in (select rowid from search_fts where search_fts match :q))
+order by e.date_earliest, e.id limit 50
+"""
+)
 
 
 def free_port() -> int:
@@ -191,7 +207,14 @@ def main() -> None:
         "claimant filter": "/events?claimant=kor-intel&from=2025-01&to=2025-03&limit=50",
         "claims by claimant": "/claims?claimant=usa-intel&limit=50",
     }
-    absent = ["facet request", "search"]  # the API has neither (docs/benchmarks.md)
+    facet_q = urllib.parse.urlencode({"actor": "dprk", "from": FROM, "to": TO, "facet": "type"})
+    search_q = urllib.parse.urlencode({"q": SEARCH_WORD, "limit": 50})
+    shapes["facet: type counts, actor + month"] = f"/events/facets?{facet_q}"
+    shapes["facets: all four, actor + month"] = "/events/facets?" + urllib.parse.urlencode(
+        {"actor": "dprk", "from": FROM, "to": TO}
+    )
+    shapes["search: one word, all dates"] = f"/events?{search_q}"
+    shapes["search: word + actor + month"] = f"/events?{main_q}&q={SEARCH_WORD}"
     results: dict[str, list[dict[str, float]]] = {}
     tmp = Path(tempfile.mkdtemp())
 
@@ -215,8 +238,9 @@ def main() -> None:
     (tmp / "body.json").write_bytes(reference)
 
     ds = ensure_datasette()
-    (tmp / "metadata.json").write_text(json.dumps(
-        {"databases": {db.stem: {"queries": {"main": {"sql": DATASETTE_SQL}}}}}))  # fmt: skip
+    canned = {"main": {"sql": DATASETTE_SQL}, "facet": {"sql": DATASETTE_FACET_SQL},
+              "search": {"sql": DATASETTE_SEARCH_SQL}}  # fmt: skip
+    (tmp / "metadata.json").write_text(json.dumps({"databases": {db.stem: {"queries": canned}}}))
 
     def datasette() -> Any:
         port = free_port()
@@ -242,10 +266,28 @@ def main() -> None:
         ), f"http://127.0.0.1:{port}/"
 
     ctx, url = datasette()
+    ds_base = url.split("/main.json")[0]
+    ds_shapes = {
+        "datasette canned query: facet": f"{ds_base}/facet.json?"
+        + urllib.parse.urlencode({"from": FROM, "to": TO, "_shape": "array"}),
+        "datasette canned query: search": f"{ds_base}/search.json?"
+        + urllib.parse.urlencode({"q": f'"{SEARCH_WORD}"', "_shape": "array", "_json": "claims"}),
+    }
     with ctx:
         ds_ids = [row["id"] for row in get_json(url)]
-    assert ds_ids == ref_ids, ("Datasette and Claimline disagree", ds_ids[:5], ref_ids[:5])
-    print(f"same {len(ref_ids)} events from Claimline and Datasette")
+        assert ds_ids == ref_ids, ("Datasette and Claimline disagree", ds_ids[:5], ref_ids[:5])
+        print(f"same {len(ref_ids)} events from Claimline and Datasette")
+        ds_facet = get_json(ds_shapes["datasette canned query: facet"])
+        ds_search = [row["id"] for row in get_json(ds_shapes["datasette canned query: search"])]
+    ctx, base = claimline(1, 0)
+    with ctx:
+        ours = get_json(base + shapes["facet: type counts, actor + month"])["facets"]["type"]
+        assert [(r["value"], r["count"]) for r in ds_facet] == [
+            (r["value"], r["count"]) for r in ours
+        ], ("facet counts differ", ds_facet, ours)
+        found = [e["id"] for e in get_json(base + shapes["search: one word, all dates"])["data"]]
+        assert ds_search == found, ("search results differ", ds_search[:5], found[:5])
+    print(f"same type counts ({len(ours)} types) and same {len(found)} search hits")
 
     main_path = shapes["main: actor + month + limit 50"]
     runs = {
@@ -277,8 +319,11 @@ def main() -> None:
                 results[f"shape: {shape}"] = [measure(proc, base + path, args)]
                 print(f"{shape}: {results[f'shape: {shape}'][0]['rps']:.1f} req/s", flush=True)
 
-    for shape in absent:
-        print(f"{shape}: not measured, the API has no such endpoint")
+    ctx, _ = datasette()
+    with ctx as (proc, _):
+        for name, ds_url in ds_shapes.items():
+            results[name] = [measure(proc, ds_url, args)]
+            print(f"{name}: {results[name][0]['rps']:.1f} req/s", flush=True)
 
     if args.small_db:
         small = f"sqlite:///{args.small_db.resolve()}"

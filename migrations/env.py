@@ -14,12 +14,22 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 
+# Made by migration 0006 for one database only, so not in the models: SQLite's FTS5 table
+# (and the shadow tables FTS5 keeps) and PostgreSQL's GIN index.
+_PER_DATABASE = ("search_fts", "ix_search_entries_tsv")
+
+
+def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    return name is None or not name.startswith(_PER_DATABASE)
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_include_name,
     )
 
 

@@ -19,7 +19,12 @@ from app.filters import TimelineFilter
 from app.generate import generate
 from app.loader import load_dataset, validate_seeds
 from app.main import create_app
-from app.models import actor_events_table, dataset_meta_table, event_json_table
+from app.models import (
+    actor_events_table,
+    dataset_meta_table,
+    event_json_table,
+    search_entries_table,
+)
 from tests.conftest import SEEDS_DIR, running_server
 
 FILTERS: list[dict[str, Any]] = [
@@ -100,22 +105,35 @@ def test_generator_renders_equal_the_loaders_rebuild(generated: Engine) -> None:
     with generated.begin() as conn:
         bodies = {k: v for k, v in conn.execute(select(event_json_table))}
         links = {tuple(r) for r in conn.execute(select(actor_events_table))}
+        entries = _search_entries(conn)
         assert derived.rebuild(conn) == 2000
         assert {k: v for k, v in conn.execute(select(event_json_table))} == bodies
         assert {tuple(r) for r in conn.execute(select(actor_events_table))} == links
+        assert _search_entries(conn) == entries and len(entries) > 2000
         conn.rollback()
+
+
+def _search_entries(conn: Any) -> set[tuple[Any, ...]]:
+    """What each search entry indexes, by event and claim (ids are just row numbers)."""
+    entries = search_entries_table
+    return {(r.event_id, r.claim_id, r.known_from) for r in conn.execute(select(entries))}
 
 
 def test_a_load_that_changes_data_re_renders(seeded: Engine, seeds_copy: Any) -> None:
     path = seeds_copy / "events" / "shared.yaml"
     text = path.read_text()
     title = next(line for line in text.splitlines() if line.strip().startswith("title:"))
-    path.write_text(text.replace(title, title.rstrip() + " (edited)", 1))
+    path.write_text(text.replace(title, title.rstrip() + " (edited Xyzzyword)", 1))
+    everything = TimelineFilter(search=("xyzzyword",))
+    with seeded.connect() as conn:
+        assert queries.page_events(conn, everything, 10, None) == []
     load_dataset(seeded, validate_seeds(seeds_copy))
     with seeded.connect() as conn:
         assert dataset_meta.read(conn).derived
         bodies = [orjson.loads(b) for b in conn.execute(select(event_json_table.c.body)).scalars()]
-    assert sum(e["title"].endswith(" (edited)") for e in bodies) == 1
+        found = queries.page_events(conn, everything, 10, None)
+    assert sum(e["title"].endswith(" (edited Xyzzyword)") for e in bodies) == 1
+    assert [row.title for row in found] == [title.split(":", 1)[1].strip() + " (edited Xyzzyword)"]
 
 
 def test_stale_derived_tables_are_not_used(seeded: Engine, database_url: str) -> None:
@@ -162,6 +180,8 @@ URLS = [
     "/events?claimant=KOR",
     "/events?known_as_of=2024-10-31",
     "/events?type=deployment&actor=dprk",
+    "/events?actor=dprk&q=Koursk",
+    "/events?q=%2A%2A%2A",
     "/events?frm=2024",
 ]
 

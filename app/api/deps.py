@@ -13,7 +13,7 @@ from fastapi import Depends, Query, Request
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
-from app import queries
+from app import queries, search
 from app.actor_index import ActorIndex, Resolution, UnknownActorError
 from app.api.problems import ProblemError, invalid_parameter
 from app.cursor import CursorError, decode_cursor
@@ -83,7 +83,7 @@ def only_params(*allowed: str) -> Callable[[Request], None]:
 
 
 FILTER_PARAMS = ("actor", "from", "to", "date_match", "claimant", "via", "source", "type",
-                 "document", "hedge", "known_as_of")  # fmt: skip
+                 "document", "hedge", "known_as_of", "q")  # fmt: skip
 PAGE_PARAMS = ("limit", "cursor")
 
 
@@ -130,6 +130,15 @@ def _day(name: str, value: str | None) -> date | None:
         raise invalid_parameter(name, f"{value!r} is not a day: use YYYY-MM-DD", value) from None
 
 
+def _search_terms(q: str | None) -> tuple[str, ...]:
+    if q is None:
+        return ()
+    try:
+        return search.terms(q)
+    except search.SearchError as exc:
+        raise invalid_parameter("q", str(exc), q) from None
+
+
 @dataclass(frozen=True)
 class FilterInput:
     """The listing filters as validated without the database; `resolve` does the rest."""
@@ -145,6 +154,7 @@ class FilterInput:
     documents: list[str]
     hedges: tuple[str, ...]
     known_as_of: date | None
+    search: tuple[str, ...] = ()
 
     def resolve(self, session: Session) -> TimelineFilter:
         if self.documents:
@@ -167,6 +177,7 @@ class FilterInput:
             documents=tuple(self.documents),
             hedges=self.hedges,
             known_as_of=self.known_as_of,
+            search=self.search,
             spans=tuple(sorted(spans.items())) if spans is not None else None,
         )
 
@@ -233,6 +244,16 @@ def timeline_filter(
             json_schema_extra={"format": "date"},
         ),
     ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            description="Words to search for in the event's title and summary or in one of "
+            "its quotes: all in the same text, ignoring case and accents; end a word with * "
+            "to match any word it begins",
+            examples=["Koursk"],
+            max_length=500,
+        ),
+    ] = None,
 ) -> FilterInput:
     date_from, date_to = date_bound("from", from_, end=False), date_bound("to", to, end=True)
     if date_from is not None and date_to is not None and date_from > date_to:
@@ -241,7 +262,7 @@ def timeline_filter(
         actor=actor, claimant=claimant, via=via, source=source, date_from=date_from,
         date_to=date_to, within=date_match == "within", types=tuple(t.value for t in type),
         documents=document, hedges=tuple(h.value for h in hedge),
-        known_as_of=_day("known_as_of", known_as_of),
+        known_as_of=_day("known_as_of", known_as_of), search=_search_terms(q),
     )  # fmt: skip
 
 

@@ -80,6 +80,7 @@ def echo(index: ActorIndex, f: TimelineFilter) -> schemas.ResolvedFilters:
         document=list(f.documents),
         hedge=list(f.hedges),
         known_as_of=f.known_as_of,
+        q=list(f.search),
     )
 
 

@@ -1,0 +1,57 @@
+"""search_entries and their full-text index: FTS5 on SQLite, tsvector + GIN on PostgreSQL
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-22
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # unaccent folds accents before indexing, as app/search.py folds the query's words.
+        op.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+    op.create_table(
+        "search_entries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.String(length=120), nullable=False),
+        sa.Column("claim_id", sa.String(length=120), nullable=True),
+        sa.Column("known_from", sa.Date(), nullable=True),
+        sa.Column("tsv", sa.Text().with_variant(postgresql.TSVECTOR(), "postgresql"), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["claim_id"], ["claims.id"], name="fk_search_entries_claim_id_claims",
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["events.id"], name="fk_search_entries_event_id_events",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_search_entries"),
+    )  # fmt: skip
+    if postgres:
+        op.execute("CREATE INDEX ix_search_entries_tsv ON search_entries USING gin (tsv)")
+    else:
+        # Contentless: the words are indexed, the text stays in events and claims.
+        op.execute(
+            "CREATE VIRTUAL TABLE search_fts USING fts5(text, content='', "
+            "tokenize='unicode61 remove_diacritics 2')"
+        )
+    # The derived tables now include these: have them rebuilt (`claimline serve` does).
+    op.execute("DELETE FROM dataset_meta WHERE key = 'derived_version'")
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TABLE search_fts")
+    op.drop_table("search_entries")
