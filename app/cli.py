@@ -101,8 +101,9 @@ def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
     migrate.upgrade(url)
     engine = make_engine(url)
     started = time.perf_counter()
+    phases: dict[str, float] = {}
     try:
-        counts = generate(engine, args.events, args.seed)
+        counts = generate(engine, args.events, args.seed, phases)
     except ValueError as exc:
         print(f"cannot generate: {exc}", file=sys.stderr)
         return 1
@@ -115,6 +116,7 @@ def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
     print(", ".join(f"{n} {t}" for t, n in counts.items()))
     print(f"generated in {elapsed:.1f} s; peak RSS {peak:.0f} MiB (writer), ", end="")
     print(f"{producer:.0f} MiB (each of {PRODUCERS} producers)")
+    print("phases: " + ", ".join(f"{name} {s:.1f} s" for name, s in phases.items()))
     return 0
 
 

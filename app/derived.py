@@ -18,6 +18,7 @@ from app import dataset_meta, search
 from app.actor_index import ActorIndex
 from app.assemble import build_events
 from app.filters import TimelineFilter
+from app.models import actor_ancestors_table as AA
 from app.models import actor_events_table as AE
 from app.models import event_json_table as EJ
 from app.models import events_table as E
@@ -25,26 +26,26 @@ from app.models import events_table as E
 REBUILD_BATCH = 500
 
 
-def fill_actor_events(conn: Connection, index: ActorIndex) -> None:
+def fill_actor_ancestors(conn: Connection, index: ActorIndex) -> None:
+    rows = [{"actor_id": a, "ancestor_id": up} for a in index.actors for up in index.ancestors(a)]
+    if rows:
+        conn.execute(AA.insert(), rows)
+
+
+def fill_actor_events(conn: Connection) -> None:
     """Fill actor_events from event_actors in one statement: each event under each involved
-    actor and all their ancestors, inserted in key order (a sequential write of the
-    clustered table rather than millions of scattered ones)."""
-    pairs = [(a, up) for a in index.actors for up in index.ancestors(a)]
-    if not pairs:
-        return  # no actors, so no event has any
-    values = ", ".join(f"(:a{i}, :u{i})" for i in range(len(pairs)))
-    params = {k: v for i, (a, up) in enumerate(pairs) for k, v in ((f"a{i}", a), (f"u{i}", up))}
+    actor and all their ancestors (actor_ancestors, filled first), inserted in key order (a
+    sequential write of the clustered table rather than millions of scattered ones)."""
     conn.execute(
         text(
-            f"WITH up(actor_id, ancestor_id) AS (VALUES {values}) "
             "INSERT INTO actor_events (actor_id, date_precision, date_earliest, event_id, "
             "date_latest) "
             "SELECT DISTINCT up.ancestor_id, e.date_precision, e.date_earliest, e.id, "
             "e.date_latest FROM event_actors AS ea "
-            "JOIN up ON up.actor_id = ea.actor_id JOIN events AS e ON e.id = ea.event_id "
+            "JOIN actor_ancestors AS up ON up.actor_id = ea.actor_id "
+            "JOIN events AS e ON e.id = ea.event_id "
             "ORDER BY 1, 2, 3, 4"
-        ),
-        params,
+        )
     )
 
 
@@ -56,10 +57,12 @@ def rebuild(conn: Connection) -> int:
     """Recompute both derived tables from the normalised ones; return the event count."""
     conn.execute(delete(AE))
     conn.execute(delete(EJ))
+    conn.execute(delete(AA))
     search.clear(conn)
     index = ActorIndex.load(conn)
     everything = TimelineFilter()
-    fill_actor_events(conn, index)
+    fill_actor_ancestors(conn, index)
+    fill_actor_events(conn)
     search.fill(conn)
     count, after = 0, ""
     while True:

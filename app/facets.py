@@ -20,13 +20,28 @@ events: its cost grows with how many events match, not with the size of the data
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, Select, String, column, func, select, union_all, values
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    String,
+    column,
+    func,
+    select,
+    union,
+    union_all,
+    values,
+)
 
+from app import search
 from app.actor_index import ActorIndex
 from app.assemble import actor_ref
 from app.filters import TimelineFilter
+from app.models import actor_ancestors_table as AA
+from app.models import actor_events_table as AE
 from app.models import claims_table as C
 from app.models import event_actors_table as EA
 from app.models import events_table as E
@@ -36,14 +51,30 @@ from app.vocab import Facet
 FACETS = tuple(facet.value for facet in Facet)
 
 
-def matching_events(f: TimelineFilter) -> Select[Any]:
+def matching_events(f: TimelineFilter, derived: bool) -> Select[Any]:
     """(id, type, date_earliest, date_latest) of every event the filters select.
 
     With an overlap `from` and known spans, one index range per precision (as page_events),
-    so a date window reads only the events within its reach."""
+    so a date window reads only the events within its reach. With actors and fresh derived
+    tables, those ranges are read from `actor_events`, whose key holds the actor and the
+    dates: only the actors' events in range reach the events table."""
     columns = (E.c.id, E.c.type, E.c.date_earliest, E.c.date_latest)
+    if derived and f.actors and f.spans is not None:
+        ids = [r.actor.id for r in f.actors]  # actor_events lists sub-actors' events too
+        rest = event_conditions(replace(f, actors=(), date_from=None, date_to=None, search=()))
+        if f.search:
+            rest.append(search.event_matches(E.c.id, f.search, f.known_as_of, per_event=True))
+        parts = [
+            select(AE.c.event_id).where(
+                AE.c.actor_id.in_(ids), AE.c.date_precision == precision,
+                *_date_conditions(f, AE.c.date_earliest, AE.c.date_latest, span),
+            )
+            for precision, span in f.spans
+        ]  # fmt: skip
+        return select(*columns).where(E.c.id.in_(union(*parts)), *rest)
     conds = event_conditions(f)
-    if f.spans is None or earliest_floor(f, 0) is None:
+    # A search's matches are looked up once, not once per precision.
+    if f.spans is None or f.search or earliest_floor(f, 0) is None:
         return select(*columns).where(*conds)
     parts = []
     for precision, span in f.spans:
@@ -54,20 +85,58 @@ def matching_events(f: TimelineFilter) -> Select[Any]:
     return select(merged.c.id, merged.c.type, merged.c.date_earliest, merged.c.date_latest)
 
 
+def _date_conditions(
+    f: TimelineFilter, earliest: Any, latest: Any, span: int
+) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if f.within:
+        if f.date_from is not None:
+            conds.append(earliest >= f.date_from)
+        if f.date_to is not None:
+            conds.append(latest <= f.date_to)
+    else:
+        floor = earliest_floor(f, span)
+        if floor is not None:
+            conds.append(earliest >= floor)
+        if f.date_from is not None:
+            conds.append(latest >= f.date_from)
+    if f.date_to is not None:
+        conds.append(earliest <= f.date_to)
+    return conds
+
+
 def count_facets(
-    conn: Connection, index: ActorIndex, f: TimelineFilter, names: tuple[str, ...]
+    conn: Connection,
+    index: ActorIndex,
+    f: TimelineFilter,
+    names: tuple[str, ...],
+    derived: bool = False,
 ) -> dict[str, Any]:
-    """{"total": n, "facets": {name: [{"value", "count"[, "actor"]}, …]}} for `names`."""
-    matched = matching_events(f).cte("matched")
+    """{"total": n, "facets": {name: [{"value", "count"[, "actor"]}, …]}} for `names`.
+
+    `derived`: the derived tables match the data version, so actor_events may be read."""
+    # Evaluated once for the three statements below; inlined, SQLite's planner would start
+    # the actor and claimant joins from the whole event_actors and claims tables.
+    matched = matching_events(f, derived).cte("matched").prefix_with("MATERIALIZED")
     out: dict[str, list[dict[str, Any]]] = {}
-    total = conn.execute(select(func.count()).select_from(matched)).scalar_one()
+    # One pass gives the total, the types and the years.
+    stmt = select(
+        matched.c.type, matched.c.date_earliest, matched.c.date_latest, func.count()
+    ).group_by(matched.c.type, matched.c.date_earliest, matched.c.date_latest)
+    types: Counter[str] = Counter()
+    years: Counter[str] = Counter()
+    for kind, earliest, latest, n in conn.execute(stmt):
+        types[kind] += n
+        if not f.within or earliest.year == latest.year:
+            for year in range(earliest.year, latest.year + 1):
+                years[f"{year:04d}"] += n
+    total = sum(types.values())
     if "type" in names:
-        rows = conn.execute(select(matched.c.type, func.count()).group_by(matched.c.type))
-        out["type"] = _ranked(Counter({kind: n for kind, n in rows}))
+        out["type"] = _ranked(types)
     if "year" in names:
-        out["year"] = _years(conn, matched, f.within)
+        out["year"] = [{"value": y, "count": years[y]} for y in sorted(years)]
     if "actor" in names or "claimant" in names:
-        up = _ancestry(index)
+        up = AA if derived else _ancestry(index)
         if "actor" in names:
             stmt = (
                 select(up.c.ancestor_id, func.count(EA.c.event_id.distinct()))
@@ -90,23 +159,8 @@ def count_facets(
     return {"total": total, "facets": {name: out[name] for name in names}}
 
 
-def _years(conn: Connection, matched: Any, within: bool) -> list[dict[str, Any]]:
-    # Grouped by the pair of dates (a few thousand groups at most), years counted here: the
-    # year of a date is spelled differently in each SQL dialect.
-    stmt = select(matched.c.date_earliest, matched.c.date_latest, func.count()).group_by(
-        matched.c.date_earliest, matched.c.date_latest
-    )
-    years: Counter[str] = Counter()
-    for earliest, latest, n in conn.execute(stmt):
-        if within and earliest.year != latest.year:
-            continue
-        for year in range(earliest.year, latest.year + 1):
-            years[f"{year:04d}"] += n
-    return [{"value": y, "count": years[y]} for y in sorted(years)]
-
-
 def _ancestry(index: ActorIndex) -> Any:
-    """(actor_id, ancestor_id) for every actor and each of its ancestors, itself included."""
+    """actor_ancestors' rows, from the index, for when the derived tables are stale."""
     pairs = [(a, up) for a in index.actors for up in index.ancestors(a)] or [("", "")]
     return (
         values(column("actor_id", String), column("ancestor_id", String), name="up")

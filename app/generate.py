@@ -14,6 +14,7 @@ import hashlib
 import multiprocessing
 import random
 import sqlite3
+import time
 from collections import namedtuple
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -358,8 +359,11 @@ def _bulk_writer(conn: Connection) -> Writer:
     return write_postgres
 
 
-def generate(engine: Engine, n_events: int, seed: int = 1) -> dict[str, int]:
-    """Fill an empty, migrated database; return row counts per table."""
+def generate(
+    engine: Engine, n_events: int, seed: int = 1, phases: dict[str, float] | None = None
+) -> dict[str, int]:
+    """Fill an empty, migrated database; return row counts per table. `phases`, if given,
+    receives the seconds spent in each phase."""
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
@@ -373,7 +377,7 @@ def generate(engine: Engine, n_events: int, seed: int = 1) -> dict[str, int]:
             conn.commit()
         try:
             with conn.begin():
-                return _fill(conn, n_events, seed)
+                return _fill(conn, n_events, seed, _Clock(phases))
         finally:
             if sqlite:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
@@ -381,7 +385,20 @@ def generate(engine: Engine, n_events: int, seed: int = 1) -> dict[str, int]:
                 conn.commit()
 
 
-def _fill(conn: Connection, n_events: int, seed: int) -> dict[str, int]:
+class _Clock:
+    """Adds the time since the previous mark to the named phase."""
+
+    def __init__(self, phases: dict[str, float] | None) -> None:
+        self.phases = phases if phases is not None else {}
+        self.last = time.perf_counter()
+
+    def mark(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.phases[phase] = self.phases.get(phase, 0.0) + now - self.last
+        self.last = now
+
+
+def _fill(conn: Connection, n_events: int, seed: int, clock: _Clock) -> dict[str, int]:
     if conn.execute(select(func.count()).select_from(documents_table)).scalar_one():
         raise ValueError("the target database is not empty")
     # Building indexes once at the end is much faster than maintaining them per row.
@@ -417,10 +434,15 @@ def _fill(conn: Connection, n_events: int, seed: int) -> dict[str, int]:
             if rows:
                 write(name, rows)
                 counts[name] = counts.get(name, 0) + len(rows)
+    clock.mark("rows")
     for index in indexes:
         index.create(conn)
-    derived.fill_actor_events(conn, actors.index())
+    clock.mark("indexes")
+    derived.fill_actor_ancestors(conn, actors.index())
+    derived.fill_actor_events(conn)
+    clock.mark("actor_events")
     counts["search_entries"] = search.fill(conn)
+    clock.mark("search")
     for fk in foreign_keys:
         conn.execute(AddConstraint(fk))
     counts["actor_events"] = conn.execute(
@@ -432,4 +454,5 @@ def _fill(conn: Connection, n_events: int, seed: int) -> dict[str, int]:
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("PRAGMA analysis_limit=1000")
     conn.execute(text("ANALYZE"))
+    clock.mark("constraints and statistics")
     return counts

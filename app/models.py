@@ -220,6 +220,22 @@ class EventJson(SQLModel, table=True):
     body: bytes = Field(sa_type=LargeBinary)
 
 
+class ActorAncestor(SQLModel, table=True):
+    """Derived: each actor with itself and every actor above it, so that rolling events up
+    to parent actors (actor_events, facet counts) is an indexed join."""
+
+    __tablename__ = "actor_ancestors"
+
+    actor_id: str = Field(
+        foreign_key="actors.id", ondelete="CASCADE", max_length=ID_LENGTH, primary_key=True
+    )
+    ancestor_id: str = Field(
+        foreign_key="actors.id", ondelete="CASCADE", max_length=ID_LENGTH, primary_key=True
+    )
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
 class SearchEntry(SQLModel, table=True):
     """Derived: the searchable texts (app/search.py), one per event (title and summary) and
     one per claim (quote). SQLite indexes them in the FTS5 table `search_fts` (rowid = id);
@@ -235,6 +251,9 @@ class SearchEntry(SQLModel, table=True):
     # NULL for the event's own text: it is there from the start.
     known_from: date | None = None
     tsv: str | None = Field(default=None, sa_type=Text().with_variant(TSVECTOR(), "postgresql"))
+
+    # An event's first and last entry ids, where a search page starts and stops reading.
+    __table_args__ = (Index("ix_search_entries_event_id_id", "event_id", "id"),)
 
 
 # Load order: parents before children. Deletes run in reverse.
@@ -256,4 +275,10 @@ dataset_meta_table = SQLModel.metadata.tables["dataset_meta"]
 actor_events_table = SQLModel.metadata.tables["actor_events"]
 event_json_table = SQLModel.metadata.tables["event_json"]
 search_entries_table = SQLModel.metadata.tables["search_entries"]
-DERIVED_TABLES: list[Table] = [actor_events_table, event_json_table, search_entries_table]
+actor_ancestors_table = SQLModel.metadata.tables["actor_ancestors"]
+DERIVED_TABLES: list[Table] = [
+    actor_ancestors_table,
+    actor_events_table,
+    event_json_table,
+    search_entries_table,
+]

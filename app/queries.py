@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -101,11 +102,8 @@ def event_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
 
 
 def earliest_floor(f: TimelineFilter, span: int) -> date | None:
-    """The earliest start an event of this span can have and still overlap `from`.
-
-    None when there is no such bound, or when a search picks the events instead (one
-    index range per precision would look up the search's matches once per precision)."""
-    if f.date_from is None or f.within or f.search or f.date_from.toordinal() <= span:
+    """The earliest start an event of this span can have and still overlap `from`."""
+    if f.date_from is None or f.within or f.date_from.toordinal() <= span:
         return None
     return f.date_from - timedelta(days=span)
 
@@ -117,6 +115,8 @@ def page_events(
 
     With an overlap `from` and known spans, one ordered, limited range scan per precision,
     merged; otherwise a single scan of the (date_earliest, id) index."""
+    if f.search:
+        return _search_page(conn, f, limit, after)
     conds = event_conditions(f)
     if after is not None:
         conds.append(tuple_(E.c.date_earliest, E.c.id) > tuple_(*after))
@@ -137,6 +137,34 @@ def page_events(
         parts.append(select(part))
     merged = union_all(*parts).subquery()
     stmt = select(merged).order_by(merged.c.date_earliest, merged.c.id).limit(limit + 1)
+    return conn.execute(stmt).all()
+
+
+def _search_page(
+    conn: Connection, f: TimelineFilter, limit: int, after: tuple[date, str] | None
+) -> Sequence[Any]:
+    """A page of a search: the index's matches read in timeline order (search entries are
+    numbered so), from the first event the dates and cursor allow, until the page is full."""
+    conds = event_conditions(replace(f, search=()))
+    start: list[ColumnElement[bool]] = []
+    stop: list[ColumnElement[bool]] = []
+    if after is not None:
+        start.append(tuple_(E.c.date_earliest, E.c.id) > tuple_(*after))
+    if f.date_from is not None:
+        spans = [span for _, span in f.spans] if f.spans is not None else None
+        floor = (
+            f.date_from
+            if f.within
+            else (earliest_floor(f, max(spans, default=0)) if spans is not None else None)
+        )
+        if floor is not None:
+            start.append(E.c.date_earliest >= floor)
+    if f.date_to is not None:
+        stop.append(E.c.date_earliest <= f.date_to)
+    ids = search.event_ids_in_order(conn, f.search, f.known_as_of, start, stop, conds, limit + 1)
+    if not ids:
+        return []
+    stmt = select(E).where(E.c.id.in_(ids)).order_by(E.c.date_earliest, E.c.id)
     return conn.execute(stmt).all()
 
 

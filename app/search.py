@@ -14,14 +14,27 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, text
+from sqlalchemy import (
+    Connection,
+    Integer,
+    bindparam,
+    column,
+    exists,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import Boolean
 
+from app.models import events_table as E
 from app.models import search_entries_table as S
 
 MAX_TERMS = 16
@@ -61,13 +74,16 @@ class _Matches(ColumnElement[bool]):
         self.found = found
 
     def param(self, compiler: SQLCompiler, **kw: Any) -> str:
-        # Terms are runs of letters and digits (plus a final *), so nothing here can be
-        # query syntax; both forms are AND of the words.
-        if compiler.dialect.name == "postgresql":
-            value = " & ".join(t[:-1] + ":*" if t.endswith("*") else t for t in self.found)
-        else:
-            value = " ".join(f'"{t[:-1]}"*' if t.endswith("*") else f'"{t}"' for t in self.found)
+        value = _query_text(self.found, compiler.dialect.name == "postgresql")
         return str(compiler.process(bindparam("search", value, unique=True), **kw))
+
+
+def _query_text(found: tuple[str, ...], postgres: bool) -> str:
+    # Terms are runs of letters and digits (plus a final *), so nothing here can be query
+    # syntax; both forms are AND of the words.
+    if postgres:
+        return " & ".join(t[:-1] + ":*" if t.endswith("*") else t for t in found)
+    return " ".join(f'"{t[:-1]}"*' if t.endswith("*") else f'"{t}"' for t in found)
 
 
 @compiles(_Matches, "sqlite")
@@ -84,33 +100,119 @@ def _postgresql(element: _Matches, compiler: SQLCompiler, **kw: Any) -> str:
 
 
 def event_matches(
-    event_id: ColumnElement[str], found: tuple[str, ...], known_as_of: Any
+    event_id: ColumnElement[str], found: tuple[str, ...], known_as_of: Any, per_event: bool = False
 ) -> ColumnElement[bool]:
     """The event has an entry (known on `known_as_of`) that holds every term.
 
-    An IN over the index's matches rather than a per-event EXISTS: the planner can then
-    start from a rare word's few matches instead of testing every event in range."""
+    By default an IN over the index's matches, so the planner can start from a rare word's
+    few matches. `per_event`: an EXISTS probing the event's own entries, for when other
+    conditions have already narrowed the events down and the words may be common."""
     conds: list[ColumnElement[bool]] = [_Matches(found)]
     if known_as_of is not None:
         conds.append(S.c.known_from.is_(None) | (S.c.known_from <= known_as_of))
+    if per_event:
+        return exists(select(1).where(S.c.event_id == event_id, *conds))
     return event_id.in_(select(S.c.event_id).where(*conds))
+
+
+CHUNK = 4
+
+
+def event_ids_in_order(
+    conn: Connection,
+    found: tuple[str, ...],
+    known_as_of: date | None,
+    start: list[ColumnElement[bool]],
+    stop: list[ColumnElement[bool]],
+    conds: list[ColumnElement[bool]],
+    n: int,
+) -> list[str]:
+    """The first `n` events, in timeline order, with an entry holding every term and
+    satisfying `conds`, among the events from the first that satisfies `start` to the last
+    that satisfies `stop` (either may be empty: no bound).
+
+    Entries are numbered in timeline order, each event's together (see `fill`), so reading
+    the index's matches by entry id reads the events in timeline order, and the page is
+    full after its first few matches however common the words. The start and stop events
+    bound the entry ids read, so the date range and the cursor cost one lookup each."""
+    lo = _bound(conn, start, first=True)
+    hi = _bound(conn, stop, first=False)
+    if lo is _EMPTY or hi is _EMPTY:
+        return []
+    postgres = conn.dialect.name == "postgresql"
+    entry_id = S.c.id if postgres else _FTS.c.rowid
+    source = S.join(E, E.c.id == S.c.event_id)
+    if not postgres:
+        source = _FTS.join(source, S.c.id == _FTS.c.rowid)
+    where = [_match_clause(found, postgres), *conds]
+    if known_as_of is not None:
+        where.append(S.c.known_from.is_(None) | (S.c.known_from <= known_as_of))
+    if hi is not None:
+        where.append(entry_id <= hi)
+    ids: list[str] = []
+    after = None if lo is None else lo - 1
+    chunk = CHUNK * n
+    while len(ids) < n:
+        bound = [entry_id > after] if after is not None else []
+        stmt = (
+            select(entry_id, S.c.event_id).select_from(source)
+            .where(*where, *bound).order_by(entry_id).limit(chunk)
+        )  # fmt: skip
+        rows = conn.execute(stmt).all()
+        for _, event_id in rows:
+            if not ids or ids[-1] != event_id:  # an event's entries are consecutive
+                ids.append(event_id)
+        if len(rows) < chunk:
+            break
+        after = rows[-1][0]
+    return ids[:n]
+
+
+_EMPTY: Any = object()
+_FTS = table("search_fts", column("rowid", Integer))
+
+
+def _bound(conn: Connection, conds: list[ColumnElement[bool]], first: bool) -> Any:
+    """The first entry id of the first event satisfying `conds` (or the last entry id of the
+    last one); None without conditions, _EMPTY when no event satisfies them."""
+    if not conds:
+        return None
+    order = (E.c.date_earliest, E.c.id) if first else (E.c.date_earliest.desc(), E.c.id.desc())
+    event = select(E.c.id).where(*conds).order_by(*order).limit(1).scalar_subquery()
+    pick = func.min(S.c.id) if first else func.max(S.c.id)
+    value = conn.execute(select(pick).where(S.c.event_id == event)).scalar()
+    return _EMPTY if value is None else value
+
+
+def _match_clause(found: tuple[str, ...], postgres: bool) -> ColumnElement[bool]:
+    if postgres:
+        return S.c.tsv.op("@@")(func.to_tsquery("simple", _query_text(found, postgres)))
+    match = literal_column("search_fts").op("MATCH", is_comparison=True)
+    return match(bindparam("search", _query_text(found, postgres), unique=True))
 
 
 def fill(conn: Connection) -> int:
     """Fill `search_entries` (and SQLite's `search_fts`) from events and claims, in SQL."""
     postgres = conn.dialect.name == "postgresql"
     vector = "to_tsvector('simple', unaccent({}))" if postgres else "NULL"
+    # Indexes built once after the insert are far cheaper than maintained row by row.
+    for index in S.indexes:
+        index.drop(conn)
     if postgres:
-        # One GIN build after the insert is far cheaper than maintaining it row by row.
         conn.execute(text("DROP INDEX IF EXISTS ix_search_entries_tsv"))
+    # Numbered in timeline order, each event's entries together: event_ids_in_order relies
+    # on it.
     conn.execute(text(
         "INSERT INTO search_entries (id, event_id, claim_id, known_from, tsv) "
-        "SELECT row_number() OVER (), event_id, claim_id, "
+        "SELECT row_number() OVER (ORDER BY date_earliest, event_id), event_id, claim_id, "
         "known_from, tsv FROM ("
-        f"SELECT id AS event_id, NULL AS claim_id, NULL AS known_from, "
+        "SELECT id AS event_id, date_earliest, NULL AS claim_id, NULL AS known_from, "
         f"{vector.format(_EVENT_TEXT)} AS tsv FROM events UNION ALL "
-        f"SELECT event_id, id, known_from, {vector.format('quote')} FROM claims) AS entries"
+        "SELECT event_id, event_date_earliest, id, known_from, "
+        f"{vector.format('quote')} FROM claims) AS entries"
     ))  # fmt: skip
+    for index in S.indexes:
+        index.create(conn)
     if postgres:
         conn.execute(text("CREATE INDEX ix_search_entries_tsv ON search_entries USING gin (tsv)"))
     else:

@@ -1,4 +1,5 @@
-"""search_entries and their full-text index: FTS5 on SQLite, tsvector + GIN on PostgreSQL
+"""search_entries and their full-text index (FTS5 on SQLite, tsvector + GIN on PostgreSQL);
+actor_ancestors
 
 Revision ID: 0006
 Revises: 0005
@@ -39,6 +40,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name="pk_search_entries"),
     )  # fmt: skip
+    op.create_index("ix_search_entries_event_id_id", "search_entries", ["event_id", "id"])
     if postgres:
         op.execute("CREATE INDEX ix_search_entries_tsv ON search_entries USING gin (tsv)")
     else:
@@ -47,6 +49,21 @@ def upgrade() -> None:
             "CREATE VIRTUAL TABLE search_fts USING fts5(text, content='', "
             "tokenize='unicode61 remove_diacritics 2')"
         )
+    op.create_table(
+        "actor_ancestors",
+        sa.Column("actor_id", sa.String(length=120), nullable=False),
+        sa.Column("ancestor_id", sa.String(length=120), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["actor_id"], ["actors.id"], name="fk_actor_ancestors_actor_id_actors",
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ancestor_id"], ["actors.id"], name="fk_actor_ancestors_ancestor_id_actors",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("actor_id", "ancestor_id", name="pk_actor_ancestors"),
+        sqlite_with_rowid=False,
+    )  # fmt: skip
     # The derived tables now include these: have them rebuilt (`claimline serve` does).
     op.execute("DELETE FROM dataset_meta WHERE key = 'derived_version'")
 
@@ -54,4 +71,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE search_fts")
+    op.drop_table("actor_ancestors")
     op.drop_table("search_entries")

@@ -64,7 +64,7 @@ def event_facets(
     names = tuple(dict.fromkeys(f.value for f in facet)) or FACETS
     with open_session(request) as s:
         f = filters.resolve(s)
-        body = count_facets(s.conn, s.index, f, names)
+        body = count_facets(s.conn, s.index, f, names, s.meta.derived)
         body["filters"] = echo(s.index, f).model_dump(mode="json", by_alias=True)
     return json_response(body)
 
