@@ -128,6 +128,7 @@ ActorRole = namedtuple("ActorRole", ["actor_id", "role"])
 class Pending:
     claim: list[Any]  # claims row without document_id, quote_start, quote_end, known_from
     earliest: date
+    precision: str
     latest: date
     via: list[tuple[Any, ...]]
     figures: list[tuple[Any, ...]]
@@ -234,7 +235,7 @@ def batches(
                 item = Pending(
                     [cid, eid, claimant, quote, _STANCES[int(rand() * len(_STANCES))],
                      _HEDGES[int(rand() * len(_HEDGES))]],
-                    when.earliest, when.latest, [], [],
+                    when.earliest, when.precision.value, when.latest, [], [],
                 )  # fmt: skip
                 pending.append(item)
                 for pos, outlet in enumerate(sample(outlets, randint(0, 2))):
@@ -268,7 +269,8 @@ def _flush_document(b: Batch, claims: list[Pending], number: str, renderer: Rend
         cid, eid, claimant, quote, stance, hedge = p.claim
         # Same column order as the claims table.
         rows.append((cid, eid, doc_id, claimant, quote, offset, offset + len(quote), stance,
-                     hedge, None, None, None, published, None, p.earliest))  # fmt: skip
+                     hedge, None, None, None, published, None, p.earliest, p.precision,
+                     p.latest))  # fmt: skip
         b.claim_via.extend(p.via)
         b.figures.extend(p.figures)
         parts.append(quote)

@@ -136,9 +136,12 @@ class Claim(SQLModel, table=True):
     # The day the claim became public: its document's latest possible publication day.
     known_from: date
     note: str | None = Field(default=None, sa_type=Text)
-    # The event's date_earliest, copied so that /claims?claimant=… reads one index range in
-    # timeline order instead of sorting every claim of the claimant.
+    # The event's dates, copied so that /claims?claimant=… reads one index range in
+    # timeline order instead of sorting every claim of the claimant, and /events?claimant=…
+    # one range per date precision, as actor_events does for actors.
     event_date_earliest: date
+    event_date_precision: str = Field(max_length=10)
+    event_date_latest: date
 
     __table_args__ = (
         Index("ix_claims_event_id", "event_id"),
@@ -147,6 +150,15 @@ class Claim(SQLModel, table=True):
             "claimant_id",
             "event_date_earliest",
             "id",
+        ),
+        # Named: the conventional name would pass PostgreSQL's 63-character limit.
+        Index(
+            "ix_claims_claimant_timeline",
+            "claimant_id",
+            "event_date_precision",
+            "event_date_earliest",
+            "event_id",
+            "event_date_latest",
         ),
         Index("ix_claims_document_id", "document_id"),
         Index("ix_claims_known_from", "known_from"),

@@ -222,8 +222,8 @@ def page_claims(
         conds.append(tuple_(E.c.date_earliest, C.c.id) > tuple_(*after))
     stmt = (
         select(
-            # the event's own columns below carry the date (claims' copy would clash)
-            *[c for c in C.c if c.name != "event_date_earliest"],
+            # the event's own columns below carry the dates (claims' copies would clash)
+            *[c for c in C.c if not c.name.startswith("event_date_")],
             true().label("matched"),
             E.c.type.label("event_type"),
             E.c.title.label("event_title"),

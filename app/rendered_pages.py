@@ -1,11 +1,14 @@
 """The fast path of /events: one statement picks a page from the derived tables and returns
 each event's pre-rendered JSON (app/derived.py).
 
-It serves the common requests (at most one `actor`, a date range in either match mode, a
-cursor) when the derived tables match the data version; every other request takes the
-general path in app/queries.py. The statement is one ordered, limited range scan per date
-precision, merged: an event of precision p that overlaps [from, to] starts on or after
-`from - span(p)` (dataset_meta), so no scan reads events outside the range's reach.
+It serves the common requests (at most one `actor` or one `claimant`, a date range in either
+match mode, a cursor) when the derived tables match the data version; every other request
+takes the general path in app/queries.py. The statement is one ordered, limited range scan
+per date precision, merged: an event of precision p that overlaps [from, to] starts on or
+after `from - span(p)` (dataset_meta), so no scan reads events outside the range's reach.
+An actor's events are read from `actor_events`; a claimant's from the claims index on
+(claimant, event date precision, event dates), one scan per claimant included (the actor
+and its sub-actors), and their stored bodies get their claims' `matched` flags set.
 """
 
 from __future__ import annotations
@@ -36,52 +39,69 @@ def eligible(f: TimelineFilter, meta: Meta) -> bool:
     return (
         meta.derived
         and f.spans is not None
-        and len(f.actors) <= 1
+        and len(f.actors) + len(f.claimants) <= 1
         and not f.types
-        and not f.has_claim_filter
+        and not (f.via or f.sources or f.documents or f.hedges)
         and f.known_as_of is None
         and not f.search
     )
 
 
+# (table, key column, column prefix of the event's dates, DISTINCT): where each source
+# keeps an event's id and dates. A claimant may have several claims on one event.
+_SOURCES = {
+    "events": ("events", "id", "", ""),
+    "actor": ("actor_events", "event_id", "", ""),
+    "claimant": ("claims", "event_id", "event_", "DISTINCT "),
+}
+
+
 @lru_cache(maxsize=256)
 def _statement(
-    by_actor: bool,
+    source: str,  # a key of _SOURCES
+    keys: int,  # how many actor or claimant ids (:k0, :k1, …) to scan
     precisions: tuple[tuple[str, bool], ...],  # (precision, has a floor); () = one scan
     has_from: bool,
     has_to: bool,
     within: bool,
     has_after: bool,
 ) -> TextualSelect:
-    source, key = ("actor_events", "event_id") if by_actor else ("events", "id")
-    common = ["actor_id = :actor"] if by_actor else []
+    table, key, pre, distinct = _SOURCES[source]
+    earliest, latest = f"{pre}date_earliest", f"{pre}date_latest"
+    common = []
     if has_from:
-        common.append("date_earliest >= :from" if within else "date_latest >= :from")
+        common.append(f"{earliest} >= :from" if within else f"{latest} >= :from")
     if has_to:
-        common.append("date_earliest <= :to")
+        common.append(f"{earliest} <= :to")
         if within:
-            common.append("date_latest <= :to")
+            common.append(f"{latest} <= :to")
     if has_after:
-        common.append(f"(date_earliest, {key}) > (:after_date, :after_id)")
+        common.append(f"({earliest}, {key}) > (:after_date, :after_id)")
+    id_column = "claimant_id" if source == "claimant" else "actor_id"
+    by_key = [[f"{id_column} = :k{j}"] for j in range(keys)] or [[]]
 
     def branch(conds: list[str]) -> str:
         where = f" WHERE {' AND '.join(conds)}" if conds else ""
         return (
-            f"SELECT date_earliest, {key} AS event_id FROM {source}{where} "
-            f"ORDER BY date_earliest, {key} LIMIT :n"
+            f"SELECT {distinct}{earliest} AS date_earliest, {key} AS event_id FROM {table}"
+            f"{where} ORDER BY {earliest}, {key} LIMIT :n"
         )
 
-    if not precisions:
-        picked = branch(common)
-    else:
-        parts = []
-        for i, (_, has_floor) in enumerate(precisions):
-            conds = [f"date_precision = :p{i}", *common]
+    branches: list[list[str]] = []
+    for key_conds in by_key:
+        for i, (_, has_floor) in enumerate(precisions or [("", False)]):
+            conds = [*key_conds, *common]
+            if precisions:
+                conds.append(f"{pre}date_precision = :p{i}")
             if has_floor:
-                conds.append(f"date_earliest >= :floor{i}")
-            parts.append(f"SELECT * FROM ({branch(conds)}) AS b{i}")
+                conds.append(f"{earliest} >= :floor{i}")
+            branches.append(conds)
+    if len(branches) == 1:
+        picked = branch(branches[0])
+    else:
+        parts = [f"SELECT * FROM ({branch(c)}) AS b{i}" for i, c in enumerate(branches)]
         picked = (
-            f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS u "
+            f"SELECT {distinct}* FROM ({' UNION ALL '.join(parts)}) AS u "
             "ORDER BY date_earliest, event_id LIMIT :n"
         )
     stmt = text(
@@ -93,9 +113,9 @@ def _statement(
         bindparam(name, type_=Date) for name in dates if f":{name}" in stmt.text
     ]
     params.append(bindparam("n", type_=Integer))
-    params += [bindparam(name, type_=String) for name in ("actor", "after_id")
-               if f":{name}" in stmt.text]  # fmt: skip
+    params += [bindparam(name, type_=String) for name in ("after_id",) if f":{name}" in stmt.text]
     params += [bindparam(f"p{i}", type_=String) for i in range(len(precisions))]
+    params += [bindparam(f"k{j}", type_=String) for j in range(keys)]
     return stmt.bindparams(*params).columns(date_earliest=Date, event_id=String, body=LargeBinary)
 
 
@@ -105,13 +125,18 @@ def page(
     """Up to limit + 1 rows of (date_earliest, event_id, body) in timeline order."""
     assert f.spans is not None
     params: dict[str, Any] = {"n": limit + 1, "from": f.date_from, "to": f.date_to}
-    actor = f.actors[0].actor.id if f.actors else None
-    if actor is not None:
-        params["actor"] = actor
+    if f.actors:
+        # actor_events lists the sub-actors' events under the actor too: one key.
+        source, keys = "actor", [f.actors[0].actor.id]
+    elif f.claimants:
+        source, keys = "claimant", list(f.claimants[0].includes)
+    else:
+        source, keys = "events", []
+    params.update({f"k{j}": k for j, k in enumerate(keys)})
     if after is not None:
         params["after_date"], params["after_id"] = after
-    # Without a lower date bound or an actor, the (date_earliest, id) index alone is ordered.
-    per_precision = actor is not None or (f.date_from is not None and not f.within)
+    # Without a lower date bound or a key, the (date_earliest, id) index alone is ordered.
+    per_precision = bool(keys) or (f.date_from is not None and not f.within)
     precisions: list[tuple[str, bool]] = []
     if per_precision:
         for i, (precision, span) in enumerate(f.spans):
@@ -121,10 +146,22 @@ def page(
                 params[f"floor{i}"] = floor
             precisions.append((precision, floor is not None))
     stmt = _statement(
-        actor is not None, tuple(precisions), f.date_from is not None, f.date_to is not None,
+        source, len(keys), tuple(precisions), f.date_from is not None, f.date_to is not None,
         f.within, after is not None,
     )  # fmt: skip
-    return list(conn.execute(stmt, {k: v for k, v in params.items() if v is not None}).all())
+    rows = conn.execute(stmt, {k: v for k, v in params.items() if v is not None}).all()
+    if f.claimants:
+        return [(r[0], r[1], _with_matched(r[2], set(keys))) for r in rows]
+    return list(rows)
+
+
+def _with_matched(body: bytes, claimants: set[str]) -> bytes:
+    """A stored body (every claim matched, as with no claim filter) with `matched` saying
+    which claims a claimant filter matches, as the general path renders it."""
+    event = orjson.loads(body)
+    for claim in event["claims"]:
+        claim["matched"] = claim["claimant"]["id"] in claimants
+    return orjson.dumps(event)
 
 
 def page_body(token: str | None, url: str | None, rows: list[Any], filters: Any) -> bytes:

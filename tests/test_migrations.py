@@ -9,7 +9,7 @@ TABLES = {"actors", "actor_aliases", "documents", "events", "event_actors", "cla
           "claim_via", "figures", "dataset_meta", "actor_events", "event_json", "search_entries",
           "actor_ancestors"}  # fmt: skip
 # SQLite's full-text index: the FTS5 table and the shadow tables it keeps its index in.
-FTS = {"search_fts", "search_fts_config", "search_fts_data", "search_fts_docsize", "search_fts_idx"}
+FTS = {"search_fts", "search_fts_config", "search_fts_data", "search_fts_idx"}
 
 
 def _expected(url: str) -> set[str]:

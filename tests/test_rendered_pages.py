@@ -39,6 +39,11 @@ FILTERS: list[dict[str, Any]] = [
     {"to": date(2024, 10, 31)},
     {"from": date(2024, 1, 1), "to": date(2024, 12, 31), "within": True},
     {"actor": "kor", "from": date(2022, 1, 1), "to": date(2022, 3, 31)},
+    {"claimant": "kor"},
+    {"claimant": "kor", "from": date(2024, 10, 1), "to": date(2024, 12, 31)},
+    {"claimant": "usa", "from": date(2024, 6, 1), "to": date(2024, 6, 30)},
+    {"claimant": "rus", "from": date(2023, 12, 15), "to": date(2024, 1, 10), "within": True},
+    {"claimant": "ukr", "to": date(2024, 10, 31)},
 ]
 
 
@@ -47,8 +52,9 @@ def _filter(conn: Connection, spec: dict[str, Any]) -> TimelineFilter:
     meta = dataset_meta.read(conn)
     assert meta.spans is not None
     actors = (index.resolve(spec["actor"]),) if "actor" in spec else ()
+    claimants = (index.resolve(spec["claimant"]),) if "claimant" in spec else ()
     return TimelineFilter(
-        actors=actors, date_from=spec.get("from"), date_to=spec.get("to"),
+        actors=actors, claimants=claimants, date_from=spec.get("from"), date_to=spec.get("to"),
         within=spec.get("within", False), spans=tuple(sorted(meta.spans.items())),
     )  # fmt: skip
 
@@ -178,6 +184,12 @@ URLS = [
     "/events?date_match=sideways",
     "/events?cursor=nonsense",
     "/events?claimant=KOR",
+    "/events?claimant=kor&from=2024-10&to=2024-12&limit=2",
+    "/events?claimant=NIS&date_match=within&from=2024",
+    "/events?claimant=Cor%C3%A9e%20du%20Sud&limit=3",
+    "/events?claimant=KOR&actor=DPRK",
+    "/events?claimant=KOR&claimant=UKR",
+    "/events?claimant=KORR",
     "/events?known_as_of=2024-10-31",
     "/events?type=deployment&actor=dprk",
     "/events?actor=dprk&q=Koursk",

@@ -1,5 +1,6 @@
-"""A pure-ASGI route for the hottest request, `GET /events` with at most one `actor`, a date
-range and a cursor, answered from the derived tables without FastAPI's machinery.
+"""A pure-ASGI route for the hottest requests, `GET /events` with at most one `actor` or one
+`claimant`, a date range and a cursor, answered from the derived tables without FastAPI's
+machinery.
 
 Profiling showed FastAPI's parameter solving and the threadpool hop costing several times
 the query itself (docs/benchmarks.md). This route parses the same parameters with the same
@@ -31,7 +32,7 @@ from app.cursor import encode_cursor
 from app.dataset_meta import Meta, MetaCache
 from app.filters import TimelineFilter
 
-PARAMS = frozenset({"actor", "from", "to", "date_match", "limit", "cursor"})
+PARAMS = frozenset({"actor", "claimant", "from", "to", "date_match", "limit", "cursor"})
 LIMIT = re.compile(r"[1-9][0-9]{0,2}")
 JSON = b"application/json"
 
@@ -96,13 +97,15 @@ class _Request:
             date_to = date_bound("to", values.get("to"), end=True)
             self.cursor: tuple[date, str] | None = decode("events", values.get("cursor"))
             actors = (index.resolve(values["actor"]),) if "actor" in values else ()
+            claimants = (index.resolve(values["claimant"]),) if "claimant" in values else ()
         except (ProblemError, UnknownActorError):
             raise Declined from None
         if date_from is not None and date_to is not None and date_from > date_to:
             raise Declined
         self.limit, self.index = int(limit), index
         self.filter = TimelineFilter(
-            actors=actors, date_from=date_from, date_to=date_to, within=match == "within",
+            actors=actors, claimants=claimants, date_from=date_from, date_to=date_to,
+            within=match == "within",
             spans=tuple(sorted(meta.spans.items())),
         )  # fmt: skip
         if not rendered_pages.eligible(self.filter, meta):

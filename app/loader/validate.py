@@ -298,7 +298,10 @@ def _build(
             for link in event.actors
         )
     ds.tables["claims"], ds.tables["claim_via"], ds.tables["figures"] = [], [], []
-    event_dates = {e["id"]: e["date_earliest"] for e in ds.tables["events"]}
+    event_dates = {
+        e["id"]: (e["date_earliest"], e["date_precision"], e["date_latest"])
+        for e in ds.tables["events"]
+    }
     for _, claim, doc_id, claimed in claims:
         known_from = documents[doc_id][3]
         assert known_from is not None
@@ -310,7 +313,9 @@ def _build(
             "claimed_earliest": claimed.earliest if claimed else None,
             "claimed_latest": claimed.latest if claimed else None,
             "known_from": known_from.latest, "note": claim.note,
-            "event_date_earliest": event_dates[claim.event],
+            "event_date_earliest": event_dates[claim.event][0],
+            "event_date_precision": event_dates[claim.event][1],
+            "event_date_latest": event_dates[claim.event][2],
         })  # fmt: skip
         ds.tables["claim_via"].extend(
             {"claim_id": claim.id, "position": i, "actor_id": via}
