@@ -319,9 +319,10 @@ def main() -> None:
                 results[f"shape: {shape}"] = [measure(proc, base + path, args)]
                 print(f"{shape}: {results[f'shape: {shape}'][0]['rps']:.1f} req/s", flush=True)
 
-    ctx, _ = datasette()
+    ctx, url = datasette()  # a new port: the shape URLs move with it
     with ctx as (proc, _):
         for name, ds_url in ds_shapes.items():
+            ds_url = ds_url.replace(ds_base, url.split("/main.json")[0])
             results[name] = [measure(proc, ds_url, args)]
             print(f"{name}: {results[name][0]['rps']:.1f} req/s", flush=True)
 
