@@ -1,8 +1,9 @@
 """Facet counts for /events/facets: how the events matching a request's filters divide by
 type, year, actor and claimant.
 
-Each count is what adding that value to the request would select, so a client can show it
-beside a link that applies it:
+Each count is the number of selected events that have the value; for a facet the request
+does not already filter on, that is what adding the value would select (a repeated filter
+means "any of"), so a client can show it beside a link that applies it:
 
 - `type`: events of that type;
 - `year`: events whose date interval overlaps the calendar year (lies wholly inside it under
@@ -137,25 +138,25 @@ def count_facets(
         out["year"] = [{"value": y, "count": years[y]} for y in sorted(years)]
     if "actor" in names or "claimant" in names:
         up = AA if derived else _ancestry(index)
+
+        def rolled_up(event_id: Any, actor_id: Any, *conds: Any) -> list[dict[str, Any]]:
+            """Matched events counted under each actor (of `actor_id`) and its ancestors."""
+            stmt = (
+                select(up.c.ancestor_id, func.count(event_id.distinct()))
+                .select_from(matched)
+                .join(event_id.table, event_id == matched.c.id)
+                .join(up, up.c.actor_id == actor_id)
+                .where(*conds)
+                .group_by(up.c.ancestor_id)
+            )
+            return _actors(index, conn.execute(stmt).all())
+
         if "actor" in names:
-            stmt = (
-                select(up.c.ancestor_id, func.count(EA.c.event_id.distinct()))
-                .select_from(matched)
-                .join(EA, EA.c.event_id == matched.c.id)
-                .join(up, up.c.actor_id == EA.c.actor_id)
-                .group_by(up.c.ancestor_id)
-            )
-            out["actor"] = _actors(index, conn.execute(stmt).all())
+            out["actor"] = rolled_up(EA.c.event_id, EA.c.actor_id)
         if "claimant" in names:
-            stmt = (
-                select(up.c.ancestor_id, func.count(C.c.event_id.distinct()))
-                .select_from(matched)
-                .join(C, C.c.event_id == matched.c.id)
-                .join(up, up.c.actor_id == C.c.claimant_id)
-                .where(known_condition(f), *claim_conditions(f))
-                .group_by(up.c.ancestor_id)
+            out["claimant"] = rolled_up(
+                C.c.event_id, C.c.claimant_id, known_condition(f), *claim_conditions(f)
             )
-            out["claimant"] = _actors(index, conn.execute(stmt).all())
     return {"total": total, "facets": {name: out[name] for name in names}}
 
 

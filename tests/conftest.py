@@ -191,12 +191,17 @@ def api(server: str) -> Iterator[httpx.Client]:
         yield client
 
 
-def page_ids(client: httpx.Client, path: str, params: dict[str, Any]) -> list[str]:
-    """Every row id of a listing, following `next_cursor` to the last page."""
-    params, ids = dict(params), []
+def page_rows(client: httpx.Client, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every row of a listing, following `next_cursor` to the last page."""
+    params, rows = dict(params), []
     while True:
         body = client.get(path, params=params).json()
-        ids += [row["id"] for row in body["data"]]
+        rows += body["data"]
         if body["next_cursor"] is None:
-            return ids
+            return rows
         params["cursor"] = body["next_cursor"]
+
+
+def page_ids(client: httpx.Client, path: str, params: dict[str, Any]) -> list[str]:
+    """Every row id of a listing, following `next_cursor` to the last page."""
+    return [row["id"] for row in page_rows(client, path, params)]

@@ -18,7 +18,7 @@ from app.filters import TimelineFilter
 from app.generate import generate
 from app.main import create_app
 from app.models import claims_table, event_actors_table, events_table
-from tests.conftest import page_ids
+from tests.conftest import page_ids, page_rows
 
 REQUESTS = [
     {},
@@ -34,16 +34,6 @@ REQUESTS = [
 PARAM = {"type": "type", "actor": "actor", "claimant": "claimant"}
 
 
-def _events(api: httpx.Client, params: dict[str, Any]) -> list[dict[str, Any]]:
-    out, params = [], {**params, "limit": 500}
-    while True:
-        body = api.get("/events", params=params).json()
-        out += body["data"]
-        if body["next_cursor"] is None:
-            return out
-        params["cursor"] = body["next_cursor"]
-
-
 @pytest.mark.parametrize(
     "params", REQUESTS, ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()) or "all"
 )
@@ -53,7 +43,7 @@ def test_each_count_is_what_adding_the_value_selects(
     response = api.get("/events/facets", params=params)
     assert response.status_code == 200, response.text
     body = response.json()
-    events = _events(api, params)
+    events = page_rows(api, "/events", {**params, "limit": 500})
     assert body["total"] == len(events) > 0
     assert set(body["facets"]) == {"type", "year", "actor", "claimant"}
     for facet, param in PARAM.items():

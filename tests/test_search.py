@@ -19,7 +19,7 @@ from app import migrate, search
 from app.generate import generate
 from app.main import create_app
 from app.models import claims_table, event_actors_table, events_table
-from tests.conftest import page_ids
+from tests.conftest import page_ids, page_rows
 
 
 def _words(text: str) -> set[str]:
@@ -49,14 +49,7 @@ def _expected(events: list[dict[str, Any]], query: list[str], known: str | None)
 
 @pytest.fixture(scope="module")
 def everything(api: httpx.Client) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"limit": 500}
-    while True:
-        body = api.get("/events", params=params).json()
-        out += body["data"]
-        if body["next_cursor"] is None:
-            return out
-        params["cursor"] = body["next_cursor"]
+    return page_rows(api, "/events", {"limit": 500})
 
 
 @pytest.mark.parametrize(
