@@ -1,7 +1,8 @@
 """Derived tables that make the common listings one indexed read, `actor_events` and
-`event_json`, and the search index, `search_entries` (see app/models.py, app/search.py).
+`event_json`, the facet counts' `running_counts` (app/running_counts.py), and the search
+index, `search_entries` (see app/models.py, app/search.py).
 
-Both are functions of the normalised tables and are rebuilt whenever a load changes
+All are functions of the normalised tables and are rebuilt whenever a load changes
 anything; `dataset_meta.derived_version` says which data version they match, and the API
 uses them only when it is the current one. Renders come from the same functions as the
 general path (`app.assemble`), so the two cannot drift; tests compare them byte for byte.
@@ -14,7 +15,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, delete, select, text
 
-from app import dataset_meta, search
+from app import dataset_meta, running_counts, search
 from app.actor_index import ActorIndex
 from app.assemble import build_events
 from app.filters import TimelineFilter
@@ -22,6 +23,7 @@ from app.models import actor_ancestors_table as AA
 from app.models import actor_events_table as AE
 from app.models import event_json_table as EJ
 from app.models import events_table as E
+from app.models import running_counts_table as RC
 
 REBUILD_BATCH = 500
 
@@ -39,9 +41,9 @@ def fill_actor_events(conn: Connection) -> None:
     conn.execute(
         text(
             "INSERT INTO actor_events (actor_id, date_precision, date_earliest, event_id, "
-            "date_latest) "
+            "date_latest, type) "
             "SELECT DISTINCT up.ancestor_id, e.date_precision, e.date_earliest, e.id, "
-            "e.date_latest FROM event_actors AS ea "
+            "e.date_latest, e.type FROM event_actors AS ea "
             "JOIN actor_ancestors AS up ON up.actor_id = ea.actor_id "
             "JOIN events AS e ON e.id = ea.event_id "
             "ORDER BY 1, 2, 3, 4"
@@ -54,7 +56,8 @@ def render(event: dict[str, Any]) -> bytes:
 
 
 def rebuild(conn: Connection) -> int:
-    """Recompute both derived tables from the normalised ones; return the event count."""
+    """Recompute the derived tables from the normalised ones; return the event count."""
+    conn.execute(delete(RC))
     conn.execute(delete(AE))
     conn.execute(delete(EJ))
     conn.execute(delete(AA))
@@ -63,6 +66,7 @@ def rebuild(conn: Connection) -> int:
     everything = TimelineFilter()
     fill_actor_ancestors(conn, index)
     fill_actor_events(conn)
+    running_counts.fill(conn)
     search.fill(conn)
     count, after = 0, ""
     while True:

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
-from app import dataset_meta, derived, search
+from app import dataset_meta, derived, running_counts, search
 from app.actor_index import ActorIndex
 from app.aliases import normalize_name
 from app.assemble import Json, claim_json, document_ref, event_json
@@ -443,6 +443,8 @@ def _fill(conn: Connection, n_events: int, seed: int, clock: _Clock) -> dict[str
     derived.fill_actor_ancestors(conn, actors.index())
     derived.fill_actor_events(conn)
     clock.mark("actor_events")
+    running_counts.fill(conn)
+    clock.mark("running_counts")
     counts["search_entries"] = search.fill(conn)
     clock.mark("search")
     for fk in foreign_keys:

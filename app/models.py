@@ -215,6 +215,8 @@ class ActorEvent(SQLModel, table=True):
         foreign_key="events.id", ondelete="CASCADE", max_length=ID_LENGTH, primary_key=True
     )
     date_latest: date
+    # The event's type, so that running_counts are filled from this table alone.
+    type: str = Field(max_length=40)
 
     # Clustered on the key in SQLite: the scan reads one b-tree, with date_latest inline.
     __table_args__ = {"sqlite_with_rowid": False}
@@ -244,6 +246,22 @@ class ActorAncestor(SQLModel, table=True):
     ancestor_id: str = Field(
         foreign_key="actors.id", ondelete="CASCADE", max_length=ID_LENGTH, primary_key=True
     )
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class RunningCount(SQLModel, table=True):
+    """Derived: for each scope (every event, '', or an actor's with its sub-actors') and
+    type ('' for all), how many events have begun and how many have ended by each day on
+    which one of them begins or ends (app/running_counts.py)."""
+
+    __tablename__ = "running_counts"
+
+    scope: str = Field(primary_key=True, max_length=ID_LENGTH)
+    type: str = Field(primary_key=True, max_length=40)
+    day: date = Field(primary_key=True)
+    started: int
+    ended: int
 
     __table_args__ = {"sqlite_with_rowid": False}
 
@@ -288,9 +306,11 @@ actor_events_table = SQLModel.metadata.tables["actor_events"]
 event_json_table = SQLModel.metadata.tables["event_json"]
 search_entries_table = SQLModel.metadata.tables["search_entries"]
 actor_ancestors_table = SQLModel.metadata.tables["actor_ancestors"]
+running_counts_table = SQLModel.metadata.tables["running_counts"]
 DERIVED_TABLES: list[Table] = [
     actor_ancestors_table,
     actor_events_table,
+    running_counts_table,
     event_json_table,
     search_entries_table,
 ]

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
+from sqlalchemy import event as sa_event
 
 from app import dataset_meta, migrate
 from app.actor_index import ActorIndex
@@ -130,34 +131,68 @@ def test_counts_match_brute_force_on_generated_data(engine: Engine, database_url
     assert {i["value"]: i["count"] for i in body["facets"]["claimant"]} == expected_claimant
 
 
+# Filters for the derived paths. `running`: counted by day from running_counts (at most
+# one actor scope, overlapping dates, types); the others by event, through actor_events.
+DERIVED_CASES: list[tuple[dict[str, Any], bool]] = [
+    ({}, True),
+    ({"actor": ("rus",), "date_from": date(2024, 2, 1), "date_to": date(2024, 2, 29)}, True),
+    ({"date_from": date(2023, 1, 1), "date_to": date(2023, 12, 31)}, True),
+    # Winter seasons and 60-day ranges cross the year boundaries into 2023 and 2025.
+    ({"date_from": date(2024, 1, 10), "date_to": date(2024, 12, 20)}, True),
+    ({"actor": ("kor",), "date_from": date(2025, 1, 1), "date_to": date(2025, 1, 1)}, True),
+    ({"actor": ("ukr-army",), "date_from": date(2023, 6, 15)}, True),
+    ({"actor": ("usa",), "date_to": date(2022, 9, 30), "types": ("combat", "statement")}, True),
+    ({"types": ("denial",), "date_from": date(2024, 12, 1), "date_to": date(2025, 2, 1)}, True),
+    # A sub-actor repeated beside its parent adds nothing: one scope.
+    ({"actor": ("rus", "rus-army"), "date_from": date(2022, 3, 1)}, True),
+    ({"actor": ("rus", "kor-intel"), "date_from": date(2023, 6, 1)}, False),
+    ({"actor": ("ukr",), "date_from": date(2024, 1, 1), "date_to": date(2024, 6, 30),
+      "within": True}, False),
+    ({"actor": ("rus",), "date_from": date(2024, 1, 1), "search": ("casualties", "heavy")},
+     False),
+    ({"date_from": date(2024, 1, 1), "known_as_of": date(2024, 6, 1)}, False),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
-    "params",
-    [
-        {"actor": ("rus",), "date_from": date(2024, 2, 1), "date_to": date(2024, 2, 29)},
-        {"actor": ("rus", "kor-intel"), "date_from": date(2023, 6, 1)},
-        {"actor": ("ukr",), "date_from": date(2024, 1, 1), "date_to": date(2024, 6, 30),
-         "within": True},
-        {"actor": ("usa",), "date_to": date(2022, 9, 30), "types": ("combat", "statement")},
-        {"actor": ("rus",), "date_from": date(2024, 1, 1), "search": ("casualties", "heavy")},
-    ],
-)  # fmt: skip
-def test_actor_events_path_counts_as_the_general_path(
-    engine: Engine, database_url: str, params: dict[str, Any]
+    ("params", "running"), DERIVED_CASES, ids=[str(i) for i in range(len(DERIVED_CASES))]
+)
+def test_derived_paths_count_as_the_general_path(
+    engine: Engine, database_url: str, params: dict[str, Any], running: bool
 ) -> None:
-    """With fresh derived tables, actor filters read actor_events and roll up through
-    actor_ancestors; without, events and the actor index. Same counts."""
+    """With fresh derived tables, counts come from running_counts or actor_events (rolled
+    up through actor_ancestors); without, from events and the actor index. Same counts."""
     migrate.upgrade(database_url)
     generate(engine, 2000, seed=3)
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
     with engine.connect() as conn:
         index = ActorIndex.load(conn)
         meta = dataset_meta.read(conn)
         assert meta.derived and meta.spans is not None
         rest = {k: v for k, v in params.items() if k != "actor"}
         f = TimelineFilter(
-            actors=tuple(index.resolve(a) for a in params["actor"]),
+            actors=tuple(index.resolve(a) for a in params.get("actor", ())),
             spans=tuple(sorted(meta.spans.items())),
             **rest,
         )
-        fast = count_facets(conn, index, f, FACETS, derived=True)
         general = count_facets(conn, index, f, FACETS, derived=False)
-    assert fast == general and fast["total"] > 0
+        sa_event.listen(engine, "before_cursor_execute", record)
+        try:
+            for names in (FACETS, ("type", "year"), ("actor",)):
+                statements.clear()
+                fast = count_facets(conn, index, f, names, derived=True)
+                assert fast["total"] == general["total"] > 0
+                assert fast["facets"] == {name: general["facets"][name] for name in names}
+                if names != FACETS:
+                    # The running path never selects the matching events one by one.
+                    by_day = not any("matched" in s for s in statements)
+                    assert by_day == (running and (names != ("actor",) or "actor" not in params))
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", record)
+    assert {i["value"] for i in general["facets"]["year"]} >= (
+        {"2023", "2024", "2025"} if params.get("date_to") == date(2024, 12, 20) else set()
+    )

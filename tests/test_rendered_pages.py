@@ -23,6 +23,7 @@ from app.models import (
     actor_events_table,
     dataset_meta_table,
     event_json_table,
+    running_counts_table,
     search_entries_table,
 )
 from tests.conftest import SEEDS_DIR, running_server
@@ -111,10 +112,13 @@ def test_generator_renders_equal_the_loaders_rebuild(generated: Engine) -> None:
     with generated.begin() as conn:
         bodies = {k: v for k, v in conn.execute(select(event_json_table))}
         links = {tuple(r) for r in conn.execute(select(actor_events_table))}
+        running = {tuple(r) for r in conn.execute(select(running_counts_table))}
         entries = _search_entries(conn)
         assert derived.rebuild(conn) == 2000
         assert {k: v for k, v in conn.execute(select(event_json_table))} == bodies
         assert {tuple(r) for r in conn.execute(select(actor_events_table))} == links
+        assert {tuple(r) for r in conn.execute(select(running_counts_table))} == running
+        assert len(running) > 2000
         assert _search_entries(conn) == entries and len(entries) > 2000
         conn.rollback()
 
