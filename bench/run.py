@@ -95,14 +95,24 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) ->
     raise RuntimeError(f"not ready: {url}")
 
 
+LOGS = Path(tempfile.mkdtemp(prefix="claimline-bench-"))
+
+
 @contextmanager
 def server(
     cmd: list[str], env: dict[str, str], ready_url: str
 ) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
-    proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    log = LOGS / f"{Path(cmd[0]).name}-{ready_url.split(':')[2].split('/')[0]}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT,
+                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
     try:
-        yield proc, wait_ready(ready_url, proc)
+        try:
+            ready = wait_ready(ready_url, proc)
+        except RuntimeError:
+            sys.stderr.write(f"--- {log}:\n{log.read_text()[-4000:]}\n")
+            raise
+        yield proc, ready
     finally:
         proc.terminate()
         try:
@@ -233,9 +243,20 @@ def main() -> None:
         for _ in range(20):  # walk 20 pages in for a deep cursor
             deep = get_json(deep["next"])
         shapes["deep cursor page (page 21 of all events)"] = deep["next"].replace(base, "")
+        # Every shape's body, for the PostgreSQL server to match.
+        sqlite_bodies = {shape: get_json(base + path) for shape, path in shapes.items()}
     print(f"claimline serve ready in {ready_s:.2f} s on {db.name}")
     ref_ids = [e["id"] for e in json.loads(reference)["data"]]
     (tmp / "body.json").write_bytes(reference)
+
+    if args.postgres_url:
+        ctx, base = claimline(1, 0, args.postgres_url)
+        with ctx:
+            for shape, path in shapes.items():
+                assert get_json(base + path) == sqlite_bodies[shape], (
+                    f"PostgreSQL and SQLite disagree on {shape}"
+                )
+        print("PostgreSQL returns the same bodies as SQLite for every shape", flush=True)
 
     ds = ensure_datasette()
     canned = {"main": {"sql": DATASETTE_SQL}, "facet": {"sql": DATASETTE_FACET_SQL},
@@ -336,15 +357,16 @@ def main() -> None:
         results["claimline 1 worker, 10k events"] = growth
 
     if args.postgres_url:
-        port = free_port()
-        cmd = [str(BIN / "claimline"), "serve", "--port", str(port), "--log-level", "warning"]
-        env = {"DATABASE_URL": args.postgres_url, "CLAIMLINE_RESPONSE_CACHE": "0"}
-        with server(cmd, env, f"http://127.0.0.1:{port}/readyz") as (proc, _):
-            pg_ids = [e["id"] for e in get_json(f"http://127.0.0.1:{port}{main_path}")["data"]]
-            assert pg_ids == ref_ids, "PostgreSQL and SQLite disagree"
+        ctx, base = claimline(1, 0, args.postgres_url)
+        with ctx as (proc, _):
             results["claimline 1 worker, PostgreSQL"] = [
-                measure(proc, f"http://127.0.0.1:{port}{main_path}", args)
+                measure(proc, base + main_path, args) for _ in range(args.reps)
             ]
+            for shape, path in shapes.items():
+                if path != main_path:
+                    name = f"PostgreSQL shape: {shape}"
+                    results[name] = [measure(proc, base + path, args)]
+                    print(f"{name}: {results[name][0]['rps']:.1f} req/s", flush=True)
 
     report(results, args)
     if "claimline 1 worker, 10k events" in results:
