@@ -15,6 +15,7 @@ import multiprocessing
 import random
 import sqlite3
 import time
+from array import array
 from collections import namedtuple
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -294,16 +295,76 @@ Writer = Callable[[str, list[tuple[Any, ...]]], None]
 PRODUCERS = 2
 
 
+class DayTally:
+    """How many events of each running_counts scope and type begin and end on each day,
+    counted by a producer as it builds them. Dense arrays over the generator's calendar: a
+    few MB whatever the number of events, and cheaper to count into than a SQL sort of
+    every event under every scope is to run afterwards."""
+
+    def __init__(self, actors: Actors) -> None:
+        index = actors.index()
+        self.scopes = [running_counts.ALL, *sorted(index.actors)]
+        at = {scope: i for i, scope in enumerate(self.scopes)}
+        # The scopes an actor's events count in: every event, the actor, its ancestors.
+        self.reach = {a: {0, *(at[up] for up in index.ancestors(a))} for a in index.actors}
+        self.type_at = {kind: i for i, kind in enumerate(_EVENT_TYPES)}
+        # Seasons and years may end after END; nothing ends two years after it.
+        self.days = (date(END.year + 2, 1, 1) - START).days
+        size = len(self.scopes) * len(_EVENT_TYPES) * self.days
+        self.begun = array("i", bytes(4 * size))
+        self.ended = array("i", bytes(4 * size))
+
+    def add(self, b: Batch) -> None:
+        scopes: dict[str, set[int]] = {}
+        for event_id, actor_id, _role in b.event_actors:
+            scopes.setdefault(event_id, {0}).update(self.reach[actor_id])
+        begun, ended, days, n_types = self.begun, self.ended, self.days, len(self.type_at)
+        # events rows: (id, type, title, summary, edtf, earliest, latest, …)
+        for e in b.events:
+            first, last, kind = (e[5] - START).days, (e[6] - START).days, self.type_at[e[1]]
+            for scope in scopes.get(e[0], {0}):
+                base = (scope * n_types + kind) * days
+                begun[base + first] += 1
+                ended[base + last] += 1
+
+    def merge(self, other: DayTally) -> None:
+        for mine, theirs in ((self.begun, other.begun), (self.ended, other.ended)):
+            for i, n in enumerate(theirs):
+                if n:
+                    mine[i] += n
+
+    def rows(self) -> Iterator[list[tuple[str, str, date, int, int]]]:
+        """running_counts rows, a scope at a time."""
+        calendar = [START + timedelta(days=d) for d in range(self.days)]
+        for s, scope in enumerate(self.scopes):
+            daily: running_counts.Daily = {}
+            for kind, t in self.type_at.items():
+                base = (s * len(self.type_at) + t) * self.days
+                counts = zip(
+                    self.begun[base : base + self.days], self.ended[base : base + self.days],
+                    strict=True,
+                )  # fmt: skip
+                days = {calendar[d]: [b, e] for d, (b, e) in enumerate(counts) if b or e}
+                if days:
+                    daily[kind] = days
+            if daily:
+                yield running_counts.series_rows(scope, daily)
+
+
 def _produce(n_events: int, seed: int, part: int, queue: Any) -> None:
-    for batch in batches(n_events, build_actors(), seed, part, PRODUCERS):
+    actors = build_actors()
+    tally = DayTally(actors)
+    for batch in batches(n_events, actors, seed, part, PRODUCERS):
+        tally.add(batch)
         queue.put(batch)
-    queue.put(None)
+    queue.put(tally)  # the last message
 
 
-def _produced_in_background(n_events: int, seed: int) -> Iterator[Batch]:
+def _produced_in_background(n_events: int, seed: int, tallies: list[DayTally]) -> Iterator[Batch]:
     """Batches built by producer processes, each on its own slice of the events, taken in
-    turn so the output is deterministic. Rendering makes building as costly as writing: two
-    producers keep the writer busy. Each queue holds two batches: memory stays bounded."""
+    turn so the output is deterministic; each producer's DayTally is appended to `tallies`
+    when it is done. Rendering makes building as costly as writing: two producers keep the
+    writer busy. Each queue holds two batches: memory stays bounded."""
     context = multiprocessing.get_context("spawn")
     queues = [context.Queue(maxsize=2) for _ in range(PRODUCERS)]
     producers = [
@@ -317,7 +378,8 @@ def _produced_in_background(n_events: int, seed: int) -> Iterator[Batch]:
         while live:
             for queue in list(live):
                 batch = queue.get()
-                if batch is None:
+                if isinstance(batch, DayTally):
+                    tallies.append(batch)
                     live.remove(queue)
                 else:
                     yield batch
@@ -426,7 +488,8 @@ def _fill(conn: Connection, n_events: int, seed: int, clock: _Clock) -> dict[str
     write("actor_aliases", [tuple(r[c] for c in COLUMNS["actor_aliases"]) for r in actors.aliases])
     counts = {"actors": len(actors.rows)}
     spans: dataset_meta.Spans = {}
-    for batch in _produced_in_background(n_events, seed):
+    tallies: list[DayTally] = []
+    for batch in _produced_in_background(n_events, seed, tallies):
         # events rows: (id, type, title, summary, edtf, earliest, latest, precision, …)
         batch_spans = dataset_meta.max_spans((e[7], e[5], e[6]) for e in batch.events)
         spans = dataset_meta.merge(spans, batch_spans)
@@ -443,7 +506,11 @@ def _fill(conn: Connection, n_events: int, seed: int, clock: _Clock) -> dict[str
     derived.fill_actor_ancestors(conn, actors.index())
     derived.fill_actor_events(conn)
     clock.mark("actor_events")
-    running_counts.fill(conn)
+    tally = tallies[0]
+    for other in tallies[1:]:
+        tally.merge(other)
+    for rows in tally.rows():
+        write("running_counts", rows)
     clock.mark("running_counts")
     counts["search_entries"] = search.fill(conn)
     clock.mark("search")

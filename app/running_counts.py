@@ -89,29 +89,47 @@ def extent(conn: Connection, scope: str) -> tuple[date, date] | None:
     return None if first is None or last is None else (first, last)
 
 
+Daily = dict[str, dict[date, list[int]]]  # type -> day -> [events begun, events ended]
+
+
+def series_rows(scope: str, daily: Daily) -> list[tuple[str, str, date, int, int]]:
+    """The scope's rows, in key order, from how many of its events of each type begin and
+    end on each day; the all-types series is their sum."""
+    everything: dict[date, list[int]] = {}
+    for days in daily.values():
+        for day, (begun, ended) in days.items():
+            total = everything.setdefault(day, [0, 0])
+            total[0] += begun
+            total[1] += ended
+    rows = []
+    for kind, days in [(ALL, everything), *sorted(daily.items())]:
+        started = ended = 0
+        for day in sorted(days):
+            started += days[day][0]
+            ended += days[day][1]
+            rows.append((scope, kind, day, started, ended))
+    return rows
+
+
 def fill(conn: Connection) -> None:
-    """Fill running_counts from events and actor_events (filled first), in one statement:
-    each event counted at its first and last day in its series, the days summed, then run
-    through a window sum, inserted in key order."""
-    conn.execute(
-        text(
-            "INSERT INTO running_counts (scope, type, day, started, ended) "
-            "WITH scoped AS MATERIALIZED ("
-            "  SELECT '' AS scope, type, date_earliest AS earliest, date_latest AS latest "
-            "  FROM events UNION ALL "
-            "  SELECT actor_id, type, date_earliest, date_latest FROM actor_events"
-            "), daily AS MATERIALIZED ("
-            "  SELECT scope, type, day, sum(s) AS s, sum(n) AS n FROM ("
-            "    SELECT scope, type, earliest AS day, 1 AS s, 0 AS n FROM scoped UNION ALL "
-            "    SELECT scope, type, latest, 0, 1 FROM scoped"
-            "  ) AS ends GROUP BY scope, type, day"
-            "), series AS ("
-            "  SELECT scope, type, day, s, n FROM daily UNION ALL "
-            "  SELECT scope, '', day, sum(s), sum(n) FROM daily GROUP BY scope, day"
-            ") "
-            "SELECT scope, type, day, "
-            "sum(s) OVER (PARTITION BY scope, type ORDER BY day ROWS UNBOUNDED PRECEDING), "
-            "sum(n) OVER (PARTITION BY scope, type ORDER BY day ROWS UNBOUNDED PRECEDING) "
-            "FROM series ORDER BY scope, type, day"
-        )
-    )
+    """Fill running_counts from events and actor_events (filled first): each event counted
+    on its first and last day in its scope's series, then run through a sum per series."""
+    by_day = text(
+        "SELECT scope, type, day, sum(b), sum(e) FROM ("
+        "  SELECT '' AS scope, type, date_earliest AS day, 1 AS b, 0 AS e FROM events"
+        "  UNION ALL SELECT '', type, date_latest, 0, 1 FROM events"
+        "  UNION ALL SELECT actor_id, type, date_earliest, 1, 0 FROM actor_events"
+        "  UNION ALL SELECT actor_id, type, date_latest, 0, 1 FROM actor_events"
+        ") AS ends GROUP BY scope, type, day ORDER BY scope"
+    ).columns(day=Date)
+    scopes: dict[str, Daily] = {}
+    for scope, kind, day, begun, ended in conn.execute(by_day):
+        scopes.setdefault(scope, {}).setdefault(kind, {})[day] = [begun, ended]
+    for scope, daily in scopes.items():
+        insert(conn, series_rows(scope, daily))
+
+
+def insert(conn: Connection, rows: list[tuple[str, str, date, int, int]]) -> None:
+    if rows:
+        keys = ("scope", "type", "day", "started", "ended")
+        conn.execute(RC.insert(), [dict(zip(keys, row, strict=True)) for row in rows])
