@@ -20,13 +20,14 @@ Two ways to count, with the same results (tests compare them):
 
 - When the filters are at most one actor, dates that overlap and types (a timeline's
   sidebar), with fresh derived tables: `running_counts` (app/running_counts.py) gives the
-  total, the types, the years and, with no actor filter, the actors, in two index lookups
-  a count whatever the number of events. A year outside the range counts only the events
-  that cross the range's boundary into it, read within the longest span of each precision.
+  total, the types, the years and, with no actor filter, the actors and the claimants, in
+  two index lookups a count whatever the number of events. A year outside the range
+  counts only the events that cross the range's boundary into it, read within the
+  longest span of each precision.
 - Otherwise, one SQL aggregate over the matching events: its cost grows with how many
-  events match, not with the size of the database. Claimant counts (which depend on the
-  claim filters and `known_as_of`), and actor counts under an actor filter, are always
-  counted so.
+  events match, not with the size of the database. Actor and claimant counts under an
+  actor filter are counted so (an actor's events by every other actor would be a series
+  per pair).
 """
 
 from __future__ import annotations
@@ -131,9 +132,10 @@ def count_facets(
     `derived`: the derived tables match the data version, so actor_events and
     running_counts may be read."""
     scope = _running_scope(f) if derived else None
-    actors_by_day = "actor" in names and scope == running_counts.ALL
+    # Actor and claimant counts of every event in range are their own scopes' totals.
+    by_day = {n for n in ("actor", "claimant") if n in names and scope == running_counts.ALL}
     matched = None
-    if scope is None or ("actor" in names and not actors_by_day) or "claimant" in names:
+    if scope is None or {"actor", "claimant"} & set(names) - by_day:
         matched = _matched(f, derived)
     out: dict[str, list[dict[str, Any]]] = {}
     if scope is not None:
@@ -144,16 +146,16 @@ def count_facets(
         out["type"] = _ranked(types)
     if "year" in names:
         out["year"] = [{"value": y, "count": years[y]} for y in sorted(years)]
-    if actors_by_day:
+    for name in by_day:
         windows = [
-            running_counts.Window(actor_id, kind, f.date_from, f.date_to)
+            running_counts.Window(actor_id, kind, f.date_from, f.date_to, scope_kind=name)
             for actor_id in index.actors
             for kind in _series_types(f)
         ]
         per_actor: Counter[str] = Counter()
         for window, n in zip(windows, running_counts.count(conn, windows), strict=True):
             per_actor[window.scope] += n
-        out["actor"] = _actors(index, per_actor.items())
+        out[name] = _actors(index, per_actor.items())
     if matched is not None:
         up = AA if derived else _ancestry(index)
 
@@ -169,9 +171,9 @@ def count_facets(
             )
             return _actors(index, conn.execute(stmt).all())
 
-        if "actor" in names and not actors_by_day:
+        if "actor" in names and "actor" not in by_day:
             out["actor"] = rolled_up(EA.c.event_id, EA.c.actor_id)
-        if "claimant" in names:
+        if "claimant" in names and "claimant" not in by_day:
             out["claimant"] = rolled_up(
                 C.c.event_id, C.c.claimant_id, known_condition(f), *claim_conditions(f)
             )

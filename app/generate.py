@@ -143,6 +143,7 @@ class OpenEvent:
     actors: list[Any]
     waiting: int
     claims: list[Json] = field(default_factory=list)
+    claimants: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -154,6 +155,8 @@ class Batch:
     claim_via: list[tuple[Any, ...]] = field(default_factory=list)
     figures: list[tuple[Any, ...]] = field(default_factory=list)
     event_json: list[tuple[Any, ...]] = field(default_factory=list)
+    # Events whose claims are all written, with their claimants (for DayTally).
+    claimed: list[tuple[Any, set[str]]] = field(default_factory=list)
 
 
 class Renderer:
@@ -179,9 +182,11 @@ class Renderer:
         event.claims.append(claim_json(
             self.index, row, via, [FigureRow(*f) for f in figures], document
         ))  # fmt: skip
+        event.claimants.add(row.claimant_id)
         event.waiting -= 1
         if event.waiting == 0:
             del self.open[row.event_id]
+            b.claimed.append((event.row, event.claimants))
             claims = sorted(event.claims, key=lambda c: (c["known_from"], c["id"]))
             body = derived.render(event_json(self.index, event.row, event.actors, claims))
             b.event_json.append((row.event_id, body))
@@ -303,10 +308,20 @@ class DayTally:
 
     def __init__(self, actors: Actors) -> None:
         index = actors.index()
-        self.scopes = [running_counts.ALL, *sorted(index.actors)]
+        ids = sorted(index.actors)
+        self.scopes = [
+            (running_counts.ACTOR, running_counts.ALL),
+            *((running_counts.ACTOR, a) for a in ids),
+            *((running_counts.CLAIMANT, a) for a in ids),
+        ]
         at = {scope: i for i, scope in enumerate(self.scopes)}
-        # The scopes an actor's events count in: every event, the actor, its ancestors.
-        self.reach = {a: {0, *(at[up] for up in index.ancestors(a))} for a in index.actors}
+
+        def reach(kind: str, actor_id: str) -> set[int]:
+            return {at[kind, up] for up in index.ancestors(actor_id)}
+
+        # The scopes an event counts in through one of its actors, or one of its claimants.
+        self.by_actor = {a: {0} | reach(running_counts.ACTOR, a) for a in ids}
+        self.by_claimant = {a: reach(running_counts.CLAIMANT, a) for a in ids}
         self.type_at = {kind: i for i, kind in enumerate(_EVENT_TYPES)}
         # Seasons and years may end after END; nothing ends two years after it.
         self.days = (date(END.year + 2, 1, 1) - START).days
@@ -317,15 +332,20 @@ class DayTally:
     def add(self, b: Batch) -> None:
         scopes: dict[str, set[int]] = {}
         for event_id, actor_id, _role in b.event_actors:
-            scopes.setdefault(event_id, {0}).update(self.reach[actor_id])
-        begun, ended, days, n_types = self.begun, self.ended, self.days, len(self.type_at)
+            scopes.setdefault(event_id, {0}).update(self.by_actor[actor_id])
         # events rows: (id, type, title, summary, edtf, earliest, latest, …)
         for e in b.events:
-            first, last, kind = (e[5] - START).days, (e[6] - START).days, self.type_at[e[1]]
-            for scope in scopes.get(e[0], {0}):
-                base = (scope * n_types + kind) * days
-                begun[base + first] += 1
-                ended[base + last] += 1
+            self._count(e[1], e[5], e[6], scopes.get(e[0], {0}))
+        for row, claimants in b.claimed:
+            reached = set().union(*(self.by_claimant[c] for c in claimants))
+            self._count(row.type, row.date_earliest, row.date_latest, reached)
+
+    def _count(self, kind: str, earliest: date, latest: date, scopes: set[int]) -> None:
+        first, last, t = (earliest - START).days, (latest - START).days, self.type_at[kind]
+        for scope in scopes:
+            base = (scope * len(self.type_at) + t) * self.days
+            self.begun[base + first] += 1
+            self.ended[base + last] += 1
 
     def merge(self, other: DayTally) -> None:
         for mine, theirs in ((self.begun, other.begun), (self.ended, other.ended)):
@@ -333,10 +353,10 @@ class DayTally:
                 if n:
                     mine[i] += n
 
-    def rows(self) -> Iterator[list[tuple[str, str, date, int, int]]]:
+    def rows(self) -> Iterator[list[running_counts.Row]]:
         """running_counts rows, a scope at a time."""
         calendar = [START + timedelta(days=d) for d in range(self.days)]
-        for s, scope in enumerate(self.scopes):
+        for s, (scope_kind, scope) in enumerate(self.scopes):
             daily: running_counts.Daily = {}
             for kind, t in self.type_at.items():
                 base = (s * len(self.type_at) + t) * self.days
@@ -348,7 +368,7 @@ class DayTally:
                 if days:
                     daily[kind] = days
             if daily:
-                yield running_counts.series_rows(scope, daily)
+                yield running_counts.series_rows(scope_kind, scope, daily)
 
 
 def _produce(n_events: int, seed: int, part: int, queue: Any) -> None:

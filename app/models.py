@@ -251,12 +251,14 @@ class ActorAncestor(SQLModel, table=True):
 
 
 class RunningCount(SQLModel, table=True):
-    """Derived: for each scope (every event, '', or an actor's with its sub-actors') and
+    """Derived: for each scope (of kind 'actor': every event, '', or an actor's with its
+    sub-actors'; of kind 'claimant': the events with a claim by the actor or a sub-actor) and
     type ('' for all), how many events have begun and how many have ended by each day on
     which one of them begins or ends (app/running_counts.py)."""
 
     __tablename__ = "running_counts"
 
+    scope_kind: str = Field(primary_key=True, max_length=10)
     scope: str = Field(primary_key=True, max_length=ID_LENGTH)
     type: str = Field(primary_key=True, max_length=40)
     day: date = Field(primary_key=True)

@@ -2,10 +2,11 @@
 table): how many events a date range selects, in two index lookups whatever the number of
 events. /events/facets reads them (app/facets.py).
 
-A series is a scope (every event, `ALL`, or an actor's events with its sub-actors', as
-actor_events lists them) and a type (`ALL` for every type). Its row for day d holds
-`started`, how many of the series' events begin on or before d, and `ended`, how many end
-on or before d. Rows exist only where a count changes: at most two per event, and on dense
+A series is a scope and a type (`ALL` for every type). A scope is of an actor (every
+event, `ALL`, or an actor's events with its sub-actors', as actor_events lists them) or by
+a claimant (the events with a claim by the actor or a sub-actor). The series' row for day d
+holds `started`, how many of its events begin on or before d, and `ended`, how many end on
+or before d. Rows exist only where a count changes: at most two per event, and on dense
 data at most one per day and series, so the table is bounded by the calendar, not by the
 number of events. The events whose dates overlap [from, to] are those that began by `to`,
 less those that had ended before `from` (an event that ended before `from` began before
@@ -21,23 +22,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Date,
-    Integer,
-    String,
-    column,
-    func,
     select,
     text,
-    values,
 )
 
 from app.models import running_counts_table as RC
 
 ALL = ""
+ACTOR, CLAIMANT = "actor", "claimant"
 
 
 @dataclass(frozen=True)
@@ -48,51 +45,61 @@ class Window:
     type: str
     date_from: date | None
     date_to: date | None
+    scope_kind: str = ACTOR
 
 
 def count(conn: Connection, windows: Sequence[Window]) -> list[int]:
     """How many events each window selects, in one statement of two lookups a window."""
     if not windows:
         return []
-    # Open ends as the calendar's ends: no event ends before date.min.
-    rows = [
-        (k, w.scope, w.type, w.date_from or date.min, w.date_to or date.max)
-        for k, w in enumerate(windows)
-    ]
-    q = values(
-        column("k", Integer), column("scope", String), column("type", String),
-        column("lo", Date), column("hi", Date), name="q",
-    ).data(rows).cte("q")  # fmt: skip
-
-    def last(value: str, on_or_before: bool, day: ColumnElement[date]) -> ColumnElement[int]:
-        series = RC.c.scope == q.c.scope, RC.c.type == q.c.type
-        bound = RC.c.day <= day if on_or_before else RC.c.day < day
-        found = (
-            select(RC.c[value]).where(*series, bound)
-            .order_by(RC.c.day.desc()).limit(1).scalar_subquery()
-        )  # fmt: skip
-        return func.coalesce(found, 0)
-
-    started = last("started", True, q.c.hi)  # began on or before `to`
-    ended = last("ended", False, q.c.lo)  # ended before `from`
+    postgres = conn.dialect.name == "postgresql"
+    params: list[object] = []
+    for k, w in enumerate(windows):
+        # Open ends as the calendar's ends: no event ends before date.min.
+        lo, hi = w.date_from or date.min, w.date_to or date.max
+        ends = (lo, hi) if postgres else (lo.isoformat(), hi.isoformat())
+        params += [k, w.scope_kind, w.scope, w.type, *ends]
     counts = [0] * len(windows)
-    for k, n in conn.execute(select(q.c.k, started - ended)):
+    for k, n in conn.exec_driver_sql(_count_sql(len(windows), postgres), tuple(params)):
         counts[k] = n
     return counts
 
 
+@lru_cache(maxsize=64)
+def _count_sql(n: int, postgres: bool) -> str:
+    # Plain SQL, compiled once per size: building the statement with SQLAlchemy cost more
+    # than running it.
+    p = "%s" if postgres else "?"
+    row = f"({p}, {p}, {p}, {p}, {p}::date, {p}::date)" if postgres else f"({', '.join([p] * 6)})"
+
+    def last(value: str, bound: str) -> str:
+        return (
+            f"coalesce((SELECT r.{value} FROM running_counts AS r "
+            "WHERE r.scope_kind = q.scope_kind AND r.scope = q.scope AND r.type = q.type "
+            f"AND r.day {bound} "
+            "ORDER BY r.day DESC LIMIT 1), 0)"
+        )
+
+    # Begun on or before `to`, less ended before `from`.
+    return (
+        f"WITH q (k, scope_kind, scope, type, lo, hi) AS (VALUES {', '.join([row] * n)}) "
+        f"SELECT q.k, {last('started', '<= q.hi')} - {last('ended', '< q.lo')} FROM q"
+    )
+
+
 def extent(conn: Connection, scope: str) -> tuple[date, date] | None:
     """The first day an event of the scope begins and the last day one ends."""
-    series = select(RC.c.day).where(RC.c.scope == scope, RC.c.type == ALL)
+    series = select(RC.c.day).where(RC.c.scope_kind == ACTOR, RC.c.scope == scope, RC.c.type == ALL)
     first = conn.execute(series.order_by(RC.c.day).limit(1)).scalar()
     last = conn.execute(series.order_by(RC.c.day.desc()).limit(1)).scalar()
     return None if first is None or last is None else (first, last)
 
 
 Daily = dict[str, dict[date, list[int]]]  # type -> day -> [events begun, events ended]
+Row = tuple[str, str, str, date, int, int]
 
 
-def series_rows(scope: str, daily: Daily) -> list[tuple[str, str, date, int, int]]:
+def series_rows(scope_kind: str, scope: str, daily: Daily) -> list[Row]:
     """The scope's rows, in key order, from how many of its events of each type begin and
     end on each day; the all-types series is their sum."""
     everything: dict[date, list[int]] = {}
@@ -107,29 +114,40 @@ def series_rows(scope: str, daily: Daily) -> list[tuple[str, str, date, int, int
         for day in sorted(days):
             started += days[day][0]
             ended += days[day][1]
-            rows.append((scope, kind, day, started, ended))
+            rows.append((scope_kind, scope, kind, day, started, ended))
     return rows
 
 
 def fill(conn: Connection) -> None:
-    """Fill running_counts from events and actor_events (filled first): each event counted
-    on its first and last day in its scope's series, then run through a sum per series."""
+    """Fill running_counts from events, actor_events and claims (actor_events and
+    actor_ancestors filled first): each event counted on its first and last day in each of
+    its scopes' series, then run through a sum per series."""
+    scoped = (
+        "SELECT 'actor' AS scope_kind, '' AS scope, type, date_earliest, date_latest FROM events "
+        "UNION ALL SELECT 'actor', actor_id, type, date_earliest, date_latest "
+        "FROM actor_events UNION ALL "
+        "SELECT 'claimant', scope, type, date_earliest, date_latest FROM ("
+        "  SELECT DISTINCT up.ancestor_id AS scope, e.id, e.type, e.date_earliest, "
+        "  e.date_latest FROM claims AS c "
+        "  JOIN actor_ancestors AS up ON up.actor_id = c.claimant_id "
+        "  JOIN events AS e ON e.id = c.event_id"
+        ") AS claimed"
+    )
     by_day = text(
-        "SELECT scope, type, day, sum(b), sum(e) FROM ("
-        "  SELECT '' AS scope, type, date_earliest AS day, 1 AS b, 0 AS e FROM events"
-        "  UNION ALL SELECT '', type, date_latest, 0, 1 FROM events"
-        "  UNION ALL SELECT actor_id, type, date_earliest, 1, 0 FROM actor_events"
-        "  UNION ALL SELECT actor_id, type, date_latest, 0, 1 FROM actor_events"
-        ") AS ends GROUP BY scope, type, day ORDER BY scope"
+        "SELECT scope_kind, scope, type, day, sum(b), sum(e) FROM ("
+        "  SELECT scope_kind, scope, type, date_earliest AS day, 1 AS b, 0 AS e "
+        f"  FROM ({scoped}) AS s1"
+        f"  UNION ALL SELECT scope_kind, scope, type, date_latest, 0, 1 FROM ({scoped}) AS s2"
+        ") AS ends GROUP BY scope_kind, scope, type, day ORDER BY scope_kind, scope"
     ).columns(day=Date)
-    scopes: dict[str, Daily] = {}
-    for scope, kind, day, begun, ended in conn.execute(by_day):
-        scopes.setdefault(scope, {}).setdefault(kind, {})[day] = [begun, ended]
-    for scope, daily in scopes.items():
-        insert(conn, series_rows(scope, daily))
+    scopes: dict[tuple[str, str], Daily] = {}
+    for scope_kind, scope, kind, day, begun, ended in conn.execute(by_day):
+        scopes.setdefault((scope_kind, scope), {}).setdefault(kind, {})[day] = [begun, ended]
+    for (scope_kind, scope), daily in scopes.items():
+        insert(conn, series_rows(scope_kind, scope, daily))
 
 
-def insert(conn: Connection, rows: list[tuple[str, str, date, int, int]]) -> None:
+def insert(conn: Connection, rows: list[Row]) -> None:
     if rows:
-        keys = ("scope", "type", "day", "started", "ended")
+        keys = ("scope_kind", "scope", "type", "day", "started", "ended")
         conn.execute(RC.insert(), [dict(zip(keys, row, strict=True)) for row in rows])

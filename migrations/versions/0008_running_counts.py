@@ -43,12 +43,13 @@ def upgrade() -> None:
     _actor_events(with_type=True)
     op.create_table(
         "running_counts",
+        sa.Column("scope_kind", sa.String(length=10), nullable=False),
         sa.Column("scope", sa.String(length=120), nullable=False),
         sa.Column("type", sa.String(length=40), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("started", sa.Integer(), nullable=False),
         sa.Column("ended", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("scope", "type", "day", name="pk_running_counts"),
+        sa.PrimaryKeyConstraint("scope_kind", "scope", "type", "day", name="pk_running_counts"),
         sqlite_with_rowid=False,
     )
 
