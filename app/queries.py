@@ -150,15 +150,13 @@ def _search_page(
     stop: list[ColumnElement[bool]] = []
     if after is not None:
         start.append(tuple_(E.c.date_earliest, E.c.id) > tuple_(*after))
-    if f.date_from is not None:
-        spans = [span for _, span in f.spans] if f.spans is not None else None
-        floor = (
-            f.date_from
-            if f.within
-            else (earliest_floor(f, max(spans, default=0)) if spans is not None else None)
-        )
-        if floor is not None:
-            start.append(E.c.date_earliest >= floor)
+    if f.date_from is not None and f.within:
+        start.append(E.c.date_earliest >= f.date_from)
+    elif f.date_from is not None and f.spans is not None:
+        first = _first_overlapping(conn, f)
+        if first is None:
+            return []
+        start.append(tuple_(E.c.date_earliest, E.c.id) >= tuple_(*first))
     if f.date_to is not None:
         stop.append(E.c.date_earliest <= f.date_to)
     ids = search.event_ids_in_order(conn, f.search, f.known_as_of, start, stop, conds, limit + 1)
@@ -166,6 +164,33 @@ def _search_page(
         return []
     stmt = select(E).where(E.c.id.in_(ids)).order_by(E.c.date_earliest, E.c.id)
     return conn.execute(stmt).all()
+
+
+def _first_overlapping(conn: Connection, f: TimelineFilter) -> tuple[date, str] | None:
+    """The (earliest, id) of the first event in timeline order whose dates reach `from`
+    (ignoring the other filters): where a search starts reading. One short index range per
+    precision; starting at `from` minus the longest span instead would read every entry of
+    the year before `from` when the data has year-long events."""
+    assert f.spans is not None and f.date_from is not None
+    parts = []
+    for precision, span in f.spans:
+        floor = earliest_floor(f, span)
+        bound = [E.c.date_earliest >= floor] if floor is not None else []
+        if f.date_to is not None:
+            bound.append(E.c.date_earliest <= f.date_to)
+        first = (
+            select(E.c.date_earliest, E.c.id)
+            .where(E.c.date_precision == precision, *bound, E.c.date_latest >= f.date_from)
+            .order_by(E.c.date_earliest, E.c.id)
+            .limit(1)
+            .subquery()
+        )
+        parts.append(select(first))
+    if not parts:
+        return None
+    merged = union_all(*parts).subquery()
+    row = conn.execute(select(merged).order_by(*merged.c).limit(1)).first()
+    return None if row is None else (row[0], row[1])
 
 
 def event_by_id(conn: Connection, event_id: str) -> Any:
