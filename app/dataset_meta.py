@@ -21,6 +21,8 @@ from sqlalchemy import Connection, Engine, delete, select
 from app.models import dataset_meta_table as META
 
 VERSION, SPANS = "data_version", "max_event_span_days_by_precision"
+# How many documents are loaded: readiness reports it without counting a large table.
+DOCUMENTS = "documents"
 # The data version the derived tables (app/derived.py) were last built for.
 DERIVED = "derived_version"
 
@@ -33,6 +35,7 @@ class Meta:
     version: str
     spans: Spans | None  # None: unknown (data loaded before this table existed)
     derived: bool = False  # the derived tables match this version
+    documents: int | None = None  # None: not recorded (loaded before it was)
 
 
 def max_spans(events: Iterable[tuple[str, date, date]]) -> Spans:
@@ -48,7 +51,7 @@ def merge(a: Spans, b: Spans) -> Spans:
     return {p: max(a.get(p, 0), b.get(p, 0)) for p in a.keys() | b.keys()}
 
 
-def write(conn: Connection, spans: Spans, version: str | None = None) -> str:
+def write(conn: Connection, spans: Spans, documents: int, version: str | None = None) -> str:
     version = version or uuid.uuid4().hex
     conn.execute(delete(META))
     conn.execute(
@@ -56,6 +59,7 @@ def write(conn: Connection, spans: Spans, version: str | None = None) -> str:
         [
             {"key": VERSION, "value": version},
             {"key": SPANS, "value": json.dumps(spans, sort_keys=True)},
+            {"key": DOCUMENTS, "value": str(documents)},
         ],
     )
     return version
@@ -65,7 +69,8 @@ def read(conn: Connection) -> Meta:
     values = {key: value for key, value in conn.execute(select(META.c.key, META.c.value))}
     spans = json.loads(values[SPANS]) if SPANS in values else None
     version = values.get(VERSION, "unversioned")
-    return Meta(version, spans, VERSION in values and values.get(DERIVED) == version)
+    documents = int(values[DOCUMENTS]) if DOCUMENTS in values else None
+    return Meta(version, spans, VERSION in values and values.get(DERIVED) == version, documents)
 
 
 def mark_derived(conn: Connection) -> None:

@@ -255,9 +255,10 @@ def _counted_by_day(conn: Connection, f: TimelineFilter, scope: str, with_years:
 
 def _crossing_years(conn: Connection, f: TimelineFilter, scope: str) -> Counter[str]:
     """Years wholly outside the range that selected events reach into. Such an event
-    crosses the first day of `from`'s year or the last day of `to`'s, so it begins within
-    the longest span of its precision before the crossing: one index range per precision
-    and side, whatever the range."""
+    crosses the first day of `from`'s year or the last day of `to`'s. On a year boundary
+    (and with no event longer than a year) those are counted by day; otherwise read: an
+    event that crosses begins within the longest span of its precision before the
+    crossing, so one index range per precision and side, whatever the range."""
     assert f.spans is not None
     if scope == running_counts.ALL:
         source: Any = E
@@ -273,34 +274,58 @@ def _crossing_years(conn: Connection, f: TimelineFilter, scope: str) -> Counter[
         scoped = [AE.c.actor_id == scope]
     if f.types:
         scoped.append(kind.in_(f.types))
+    years: Counter[str] = Counter()
+    lo, hi = f.date_from, f.date_to
+    # When no event is longer than a year, a crossing event reaches only the adjacent
+    # year; if the range starts on 1 January (or ends on 31 December), the crossers are
+    # the events under way across that boundary, counted by day like the rest. Otherwise
+    # the crossers are read.
+    within_a_year = max((span for _, span in f.spans), default=0) <= 365
+    boundaries: list[tuple[int, date]] = []  # (the year reached, its boundary's later day)
+    if lo is not None and (lo.year == 1 or (within_a_year and (lo.month, lo.day) == (1, 1))):
+        if lo.year > 1:
+            boundaries.append((lo.year - 1, lo))
+        lo = None
+    if hi is not None and (hi == date.max or (within_a_year and (hi.month, hi.day) == (12, 31))):
+        if hi < date.max:
+            boundaries.append((hi.year + 1, hi + timedelta(days=1)))
+        hi = None
+    windows = [
+        # [day, day - 1]: begun before `day` less ended before it, the events under way.
+        (year, running_counts.Window(scope, kind, day, day - timedelta(days=1)))
+        for year, day in boundaries
+        for kind in _series_types(f)
+    ]
+    counts = running_counts.count(conn, [window for _, window in windows])
+    for (year, _), n in zip(windows, counts, strict=True):
+        years[f"{year:04d}"] += n
     parts = []
     for name, span in f.spans:
-        if f.date_from is not None and f.date_from.year > 1:
-            start = date(f.date_from.year, 1, 1)  # crossed from the year before
-            floor = f.date_from - timedelta(days=min(span, f.date_from.toordinal() - 1))
+        if lo is not None:
+            start = date(lo.year, 1, 1)  # crossed from the year before
+            floor = lo - timedelta(days=min(span, lo.toordinal() - 1))
             if floor < start:
                 parts.append(select(literal(0), earliest, latest).select_from(source).where(
                     *scoped, precision == name, earliest >= floor, earliest < start,
-                    latest >= f.date_from,
+                    latest >= lo,
                 ))  # fmt: skip
-        if f.date_to is not None and f.date_to.year < date.max.year:
-            end = date(f.date_to.year + 1, 1, 1)  # crossed into the year after
+        if hi is not None:
+            end = date(hi.year + 1, 1, 1)  # crossed into the year after
             floor = end - timedelta(days=min(span, end.toordinal() - 1))
-            if floor <= f.date_to:
+            if floor <= hi:
                 parts.append(select(literal(1), earliest, latest).select_from(source).where(
-                    *scoped, precision == name, earliest >= floor, earliest <= f.date_to,
+                    *scoped, precision == name, earliest >= floor, earliest <= hi,
                     latest >= end,
                 ))  # fmt: skip
-    years: Counter[str] = Counter()
     if parts:
-        for after, first, last in conn.execute(union_all(*parts)):
+        for later, first, last in conn.execute(union_all(*parts)):
             # An event crossing both ways is read twice: each read counts its own side.
-            if after:
-                assert f.date_to is not None
-                reached = range(f.date_to.year + 1, last.year + 1)
+            if later:
+                assert hi is not None
+                reached = range(hi.year + 1, last.year + 1)
             else:
-                assert f.date_from is not None
-                reached = range(first.year, f.date_from.year)
+                assert lo is not None
+                reached = range(first.year, lo.year)
             years.update(f"{year:04d}" for year in reached)
     return years
 

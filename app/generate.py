@@ -539,7 +539,7 @@ def _fill(conn: Connection, n_events: int, seed: int, clock: _Clock) -> dict[str
     counts["actor_events"] = conn.execute(
         select(func.count()).select_from(actor_events_table)
     ).scalar_one()
-    dataset_meta.write(conn, spans)
+    dataset_meta.write(conn, spans, counts["documents"])
     dataset_meta.mark_derived(conn)
     # Planner statistics from a sample: a full ANALYZE of a multi-GB file takes seconds.
     if conn.dialect.name == "sqlite":

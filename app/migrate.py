@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -31,7 +33,9 @@ def check(database_url: str) -> None:
     command.check(alembic_config(database_url))
 
 
+@lru_cache(maxsize=1)
 def head_revision() -> str | None:
+    # The migration scripts do not change while the process runs; parsing them is slow.
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     return script.get_current_head()
 

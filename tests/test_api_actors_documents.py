@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import httpx
+from fastapi.testclient import TestClient
+from sqlalchemy import event as sa_event
 
 from app import migrate
+from app.main import create_app
 from tests.conftest import SEEDS_DIR
 
 
@@ -63,3 +67,21 @@ def test_health(api: httpx.Client) -> None:
     assert api.get("/healthz").json() == {"status": "ok", "checks": {}}
     ready = api.get("/readyz").json()
     assert ready == {"status": "ok", "checks": {"schema": migrate.head_revision(), "documents": 5}}
+
+
+def test_readiness_reads_the_recorded_document_count(loaded_url: str) -> None:
+    """A probe on a large database must not count the documents table each time."""
+    statements: list[str] = []
+    with TestClient(create_app(loaded_url)) as client:
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            statements.append(statement.lower())
+
+        sa_event.listen(engine, "before_cursor_execute", record)
+        try:
+            ready = client.get("/readyz").json()
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", record)
+    assert ready["checks"]["documents"] == 5
+    assert statements and not any("count(" in s for s in statements), statements

@@ -89,8 +89,14 @@ def load_dataset(engine: Engine, dataset: Dataset) -> LoadSummary:
             for e in dataset.tables["events"]
         )
         current = dataset_meta.read(conn)
-        if summary.changed or current.version == "unversioned" or current.spans != spans:
-            dataset_meta.write(conn, spans)
+        documents = len(dataset.tables["documents"])
+        if (
+            summary.changed
+            or current.version == "unversioned"
+            or current.spans != spans
+            or (current.documents != documents)
+        ):
+            dataset_meta.write(conn, spans, documents)
         if not dataset_meta.read(conn).derived:
             derived.rebuild(conn)
         return summary
