@@ -2,9 +2,9 @@
 table): how many events a date range selects, in two index lookups whatever the number of
 events. /events/facets reads them (app/facets.py).
 
-A series is a scope and a type (`ALL` for every type). A scope is of an actor (every
-event, `ALL`, or an actor's events with its sub-actors', as actor_events lists them) or by
-a claimant (the events with a claim by the actor or a sub-actor). The series' row for day d
+A series is a scope and a type (`ALL` for every type). A scope is of kind `ACTOR` (every
+event, `ALL`, or an actor's events with its sub-actors', as actor_events lists them) or
+`CLAIMANT` (the events with a claim by the actor or a sub-actor). The series' row for day d
 holds `started`, how many of its events begin on or before d, and `ended`, how many end on
 or before d. Rows exist only where a count changes: at most two per event, and on dense
 data at most one per day and series, so the table is bounded by the calendar, not by the
@@ -123,10 +123,10 @@ def fill(conn: Connection) -> None:
     actor_ancestors filled first): each event counted on its first and last day in each of
     its scopes' series, then run through a sum per series."""
     scoped = (
-        "SELECT 'actor' AS scope_kind, '' AS scope, type, date_earliest, date_latest FROM events "
-        "UNION ALL SELECT 'actor', actor_id, type, date_earliest, date_latest "
+        f"SELECT '{ACTOR}' AS scope_kind, '{ALL}' AS scope, type, date_earliest, date_latest "
+        f"FROM events UNION ALL SELECT '{ACTOR}', actor_id, type, date_earliest, date_latest "
         "FROM actor_events UNION ALL "
-        "SELECT 'claimant', scope, type, date_earliest, date_latest FROM ("
+        f"SELECT '{CLAIMANT}', scope, type, date_earliest, date_latest FROM ("
         "  SELECT DISTINCT up.ancestor_id AS scope, e.id, e.type, e.date_earliest, "
         "  e.date_latest FROM claims AS c "
         "  JOIN actor_ancestors AS up ON up.actor_id = c.claimant_id "
@@ -144,10 +144,10 @@ def fill(conn: Connection) -> None:
     for scope_kind, scope, kind, day, begun, ended in conn.execute(by_day):
         scopes.setdefault((scope_kind, scope), {}).setdefault(kind, {})[day] = [begun, ended]
     for (scope_kind, scope), daily in scopes.items():
-        insert(conn, series_rows(scope_kind, scope, daily))
+        _insert(conn, series_rows(scope_kind, scope, daily))
 
 
-def insert(conn: Connection, rows: list[Row]) -> None:
+def _insert(conn: Connection, rows: list[Row]) -> None:
     if rows:
         keys = ("scope_kind", "scope", "type", "day", "started", "ended")
         conn.execute(RC.insert(), [dict(zip(keys, row, strict=True)) for row in rows])
