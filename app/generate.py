@@ -133,6 +133,8 @@ class Pending:
     latest: date
     via: list[tuple[Any, ...]]
     figures: list[tuple[Any, ...]]
+    earliest_iso: str
+    latest_iso: str
 
 
 @dataclass
@@ -149,14 +151,31 @@ class OpenEvent:
 @dataclass
 class Batch:
     documents: list[tuple[Any, ...]] = field(default_factory=list)
+    # Event and claim rows carry their dates as ISO text, as SQLite stores them: a date
+    # object costs the writer an adapter call and an unpickling each, and the writer is the
+    # bottleneck of the fill.
     events: list[tuple[Any, ...]] = field(default_factory=list)
     event_actors: list[tuple[Any, ...]] = field(default_factory=list)
     claims: list[tuple[Any, ...]] = field(default_factory=list)
     claim_via: list[tuple[Any, ...]] = field(default_factory=list)
     figures: list[tuple[Any, ...]] = field(default_factory=list)
     event_json: list[tuple[Any, ...]] = field(default_factory=list)
-    # Events whose claims are all written, with their claimants (for DayTally).
-    claimed: list[tuple[Any, set[str]]] = field(default_factory=list)
+    # Events whose claims are all written (dated row, actors, claimants): for the
+    # producer's DayTally, not sent to the writer.
+    claimed: list[tuple[Any, list[Any], set[str]]] = field(default_factory=list)
+
+
+class _IsoDates:
+    """date -> ISO text, memoised: the generator's dates repeat a great deal."""
+
+    def __init__(self) -> None:
+        self.memo: dict[date, str] = {}
+
+    def __call__(self, day: date) -> str:
+        text = self.memo.get(day)
+        if text is None:
+            text = self.memo[day] = day.isoformat()
+        return text
 
 
 class Renderer:
@@ -186,7 +205,7 @@ class Renderer:
         event.waiting -= 1
         if event.waiting == 0:
             del self.open[row.event_id]
-            b.claimed.append((event.row, event.claimants))
+            b.claimed.append((event.row, event.actors, event.claimants))
             claims = sorted(event.claims, key=lambda c: (c["known_from"], c["id"]))
             body = derived.render(event_json(self.index, event.row, event.actors, claims))
             b.event_json.append((row.event_id, body))
@@ -211,6 +230,7 @@ def batches(
     pending: list[Pending] = []
     doc_counter = 0
     cached_day: dict[int, date] = {}
+    iso = _IsoDates()
     for first in range(start, stop, BATCH_EVENTS):
         b = Batch()
         for i in range(first, min(first + BATCH_EVENTS, stop)):
@@ -226,7 +246,7 @@ def batches(
                 when.precision.value, when.approximate, when.uncertain, "synthetic", None, None,
                 None,
             )  # fmt: skip
-            b.events.append(event)
+            b.events.append((*event[:5], iso(when.earliest), iso(when.latest), *event[7:]))
             involved = [(eid, actor_id, _ROLES[int(rand() * len(_ROLES))])
                         for actor_id in sample(claimants, randint(1, 3))]  # fmt: skip
             b.event_actors.extend(involved)
@@ -242,6 +262,7 @@ def batches(
                     [cid, eid, claimant, quote, _STANCES[int(rand() * len(_STANCES))],
                      _HEDGES[int(rand() * len(_HEDGES))]],
                     when.earliest, when.precision.value, when.latest, [], [],
+                    iso(when.earliest), iso(when.latest),
                 )  # fmt: skip
                 pending.append(item)
                 for pos, outlet in enumerate(sample(outlets, randint(0, 2))):
@@ -270,13 +291,18 @@ def _flush_document(b: Batch, claims: list[Pending], number: str, renderer: Rend
     """Write the document that quotes these claims, then the claims with their children."""
     doc_id = f"doc-{number}"
     published = max(p.latest for p in claims) + timedelta(days=1)
-    parts, offset, rows = [], 0, []
+    published_iso = published.isoformat()
+    parts, offset = [], 0
+    rows: list[tuple[Any, ...]] = []
+    dated: list[tuple[Any, ...]] = []
     for p in claims:
         cid, eid, claimant, quote, stance, hedge = p.claim
-        # Same column order as the claims table.
-        rows.append((cid, eid, doc_id, claimant, quote, offset, offset + len(quote), stance,
-                     hedge, None, None, None, published, None, p.earliest, p.precision,
-                     p.latest))  # fmt: skip
+        # Same column order as the claims table; the renderer's copy keeps date objects.
+        row = (cid, eid, doc_id, claimant, quote, offset, offset + len(quote), stance, hedge,
+               None, None, None, published_iso, None, p.earliest_iso, p.precision,
+               p.latest_iso)  # fmt: skip
+        rows.append(row)
+        dated.append((*row[:12], published, None, p.earliest, p.precision, p.latest))
         b.claim_via.extend(p.via)
         b.figures.extend(p.figures)
         parts.append(quote)
@@ -284,13 +310,13 @@ def _flush_document(b: Batch, claims: list[Pending], number: str, renderer: Rend
     body = " ".join(parts)
     document = (
         doc_id, f"{doc_id}.txt", f"Synthetic document {number}", None, "synthetic", None, "en",
-        published.isoformat(), published, published, "day", "stated", "high", "synthetic", None,
+        published_iso, published, published, "day", "stated", "high", "synthetic", None,
         hashlib.sha256(body.encode()).hexdigest(), body,
     )  # fmt: skip
     b.documents.append(document)
     b.claims.extend(rows)
     ref = document_ref(renderer.index, DocumentRow(*document))
-    for p, row in zip(claims, rows, strict=True):
+    for p, row in zip(claims, dated, strict=True):
         renderer.add_claim(b, row, [v[2] for v in p.via], p.figures, ref)
 
 
@@ -328,17 +354,18 @@ class DayTally:
         size = len(self.scopes) * len(_EVENT_TYPES) * self.days
         self.begun = array("i", bytes(4 * size))
         self.ended = array("i", bytes(4 * size))
+        # The longest span of each date precision (dataset_meta), counted here too.
+        self.spans: dataset_meta.Spans = {}
 
     def add(self, b: Batch) -> None:
-        scopes: dict[str, set[int]] = {}
-        for event_id, actor_id, _role in b.event_actors:
-            scopes.setdefault(event_id, {0}).update(self.by_actor[actor_id])
-        # events rows: (id, type, title, summary, edtf, earliest, latest, …)
-        for e in b.events:
-            self._count(e[1], e[5], e[6], scopes.get(e[0], {0}))
-        for row, claimants in b.claimed:
+        for row, roles, claimants in b.claimed:
+            scopes = {0}.union(*(self.by_actor[r.actor_id] for r in roles))
+            self._count(row.type, row.date_earliest, row.date_latest, scopes)
             reached = set().union(*(self.by_claimant[c] for c in claimants))
             self._count(row.type, row.date_earliest, row.date_latest, reached)
+        self.spans = dataset_meta.merge(self.spans, dataset_meta.max_spans(
+            (row.date_precision, row.date_earliest, row.date_latest) for row, _, _ in b.claimed
+        ))  # fmt: skip
 
     def _count(self, kind: str, earliest: date, latest: date, scopes: set[int]) -> None:
         first, last, t = (earliest - START).days, (latest - START).days, self.type_at[kind]
@@ -348,6 +375,7 @@ class DayTally:
             self.ended[base + last] += 1
 
     def merge(self, other: DayTally) -> None:
+        self.spans = dataset_meta.merge(self.spans, other.spans)
         for mine, theirs in ((self.begun, other.begun), (self.ended, other.ended)):
             for i, n in enumerate(theirs):
                 if n:
@@ -376,6 +404,8 @@ def _produce(n_events: int, seed: int, part: int, queue: Any) -> None:
     tally = DayTally(actors)
     for batch in batches(n_events, actors, seed, part, PRODUCERS):
         tally.add(batch)
+        # Only the tally needs them; unpickling them was half the writer's cost of a batch.
+        batch.claimed = []
         queue.put(batch)
     queue.put(tally)  # the last message
 
@@ -507,12 +537,8 @@ def _fill(conn: Connection, n_events: int, seed: int, clock: _Clock) -> dict[str
     write("actors", [tuple(r[c] for c in COLUMNS["actors"]) for r in actors.rows])
     write("actor_aliases", [tuple(r[c] for c in COLUMNS["actor_aliases"]) for r in actors.aliases])
     counts = {"actors": len(actors.rows)}
-    spans: dataset_meta.Spans = {}
     tallies: list[DayTally] = []
     for batch in _produced_in_background(n_events, seed, tallies):
-        # events rows: (id, type, title, summary, edtf, earliest, latest, precision, …)
-        batch_spans = dataset_meta.max_spans((e[7], e[5], e[6]) for e in batch.events)
-        spans = dataset_meta.merge(spans, batch_spans)
         for name in ("documents", "events", "event_actors", "claims", "claim_via", "figures",
                      "event_json"):  # fmt: skip
             rows = getattr(batch, name)
@@ -539,7 +565,7 @@ def _fill(conn: Connection, n_events: int, seed: int, clock: _Clock) -> dict[str
     counts["actor_events"] = conn.execute(
         select(func.count()).select_from(actor_events_table)
     ).scalar_one()
-    dataset_meta.write(conn, spans, counts["documents"])
+    dataset_meta.write(conn, tally.spans, counts["documents"])
     dataset_meta.mark_derived(conn)
     # Planner statistics from a sample: a full ANALYZE of a multi-GB file takes seconds.
     if conn.dialect.name == "sqlite":

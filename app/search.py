@@ -201,25 +201,29 @@ def fill(conn: Connection) -> int:
     if postgres:
         conn.execute(text("DROP INDEX IF EXISTS ix_search_entries_tsv"))
     # Numbered in timeline order, each event's entries together: event_ids_in_order relies
-    # on it.
+    # on it. One entry per event (kind 0) and one per claim (kind 1), read in the order of
+    # the events' timeline index, so SQLite numbers them without sorting 3.5M rows at 1M
+    # events (a UNION ALL of events and claims had to be sorted: 6.9 s against 5.4 s).
     conn.execute(text(
         "INSERT INTO search_entries (id, event_id, claim_id, known_from, tsv) "
-        "SELECT row_number() OVER (ORDER BY date_earliest, event_id), event_id, claim_id, "
-        "known_from, tsv FROM ("
-        "SELECT id AS event_id, date_earliest, NULL AS claim_id, NULL AS known_from, "
-        f"{vector.format(_EVENT_TEXT)} AS tsv FROM events UNION ALL "
-        "SELECT event_id, event_date_earliest, id, known_from, "
-        f"{vector.format('quote')} FROM claims) AS entries"
+        "SELECT row_number() OVER (ORDER BY events.date_earliest, events.id), events.id, "
+        f"c.id, c.known_from, {vector.format(_ENTRY_TEXT)} "
+        "FROM events CROSS JOIN (SELECT 0 AS kind UNION ALL SELECT 1) AS kinds "
+        "LEFT JOIN claims AS c ON kinds.kind = 1 AND c.event_id = events.id "
+        "WHERE kinds.kind = 0 OR c.id IS NOT NULL"
     ))  # fmt: skip
     for index in S.indexes:
         index.create(conn)
     if postgres:
         conn.execute(text("CREATE INDEX ix_search_entries_tsv ON search_entries USING gin (tsv)"))
     else:
+        # In rowid order: FTS5 appends to its segments instead of merging scattered ids
+        # (15.1 s against 7.2 s at 1M events).
         conn.execute(text(
             "INSERT INTO search_fts (rowid, text) "
-            f"SELECT s.id, coalesce(c.quote, {_EVENT_TEXT}) FROM search_entries AS s "
-            "JOIN events ON events.id = s.event_id LEFT JOIN claims AS c ON c.id = s.claim_id"
+            f"SELECT s.id, {_ENTRY_TEXT} FROM search_entries AS s "
+            "JOIN events ON events.id = s.event_id LEFT JOIN claims AS c ON c.id = s.claim_id "
+            "ORDER BY s.id"
         ))  # fmt: skip
     count: int = conn.execute(select(S.c.id).order_by(S.c.id.desc()).limit(1)).scalar() or 0
     return count
@@ -232,4 +236,5 @@ def clear(conn: Connection) -> None:
     conn.execute(S.delete())
 
 
-_EVENT_TEXT = "events.title || ' ' || events.summary"
+# An entry's text: its claim's quote, or its event's title and summary.
+_ENTRY_TEXT = "coalesce(c.quote, events.title || ' ' || events.summary)"
