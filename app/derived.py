@@ -37,19 +37,31 @@ def fill_actor_ancestors(conn: Connection, index: ActorIndex) -> None:
 def fill_actor_events(conn: Connection) -> None:
     """Fill actor_events from event_actors in one statement: each event under each involved
     actor and all their ancestors (actor_ancestors, filled first), inserted in key order (a
-    sequential write of the clustered table rather than millions of scattered ones).
+    sequential write of the clustered table rather than millions of scattered ones), with
+    the event's actors and claimants (each with its ancestors) beside it.
 
     An event reaches an ancestor once per involved descendant (and role); the primary key
     drops the repeats as they arrive, next to each other in key order. A DISTINCT did it
     with a second sort: 16.9 s against 11.4 s at 1M events on SQLite."""
+    agg = (
+        "string_agg(DISTINCT up.ancestor_id, ',')"
+        if conn.dialect.name == "postgresql"
+        else "group_concat(DISTINCT up.ancestor_id)"
+    )
     conn.execute(
         text(
             "INSERT INTO actor_events (actor_id, date_precision, date_earliest, event_id, "
-            "date_latest, type) "
+            "date_latest, type, actor_ids, claimant_ids) "
             "SELECT up.ancestor_id, e.date_precision, e.date_earliest, e.id, "
-            "e.date_latest, e.type FROM event_actors AS ea "
+            "e.date_latest, e.type, a.ids, coalesce(c.ids, '') FROM event_actors AS ea "
             "JOIN actor_ancestors AS up ON up.actor_id = ea.actor_id "
             "JOIN events AS e ON e.id = ea.event_id "
+            f"JOIN (SELECT ea.event_id, {agg} AS ids FROM event_actors AS ea "
+            "JOIN actor_ancestors AS up ON up.actor_id = ea.actor_id GROUP BY ea.event_id) "
+            "AS a ON a.event_id = e.id "
+            f"LEFT JOIN (SELECT c.event_id, {agg} AS ids FROM claims AS c "
+            "JOIN actor_ancestors AS up ON up.actor_id = c.claimant_id GROUP BY c.event_id) "
+            "AS c ON c.event_id = e.id "
             "ORDER BY 1, 2, 3, 4 ON CONFLICT DO NOTHING"
         )
     )

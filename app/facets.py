@@ -16,18 +16,21 @@ means "any of"), so a client can show it beside a link that applies it:
 An event counts once per value, so the counts of a multi-valued facet (actor, claimant,
 year) can add up to more than `total`.
 
-Two ways to count, with the same results (tests compare them):
+Three ways to count, with the same results (tests compare them), all but the last on
+fresh derived tables:
 
 - When the filters are at most one actor, dates that overlap and types (a timeline's
-  sidebar), with fresh derived tables: `running_counts` (app/running_counts.py) gives the
-  total, the types, the years and, with no actor filter, the actors and the claimants, in
-  two index lookups a count whatever the number of events. A year outside the range
-  counts only the events that cross the range's boundary into it, read within the
-  longest span of each precision.
-- Otherwise, one SQL aggregate over the matching events: its cost grows with how many
-  events match, not with the size of the database. Actor and claimant counts under an
-  actor filter are counted so (an actor's events by every other actor would be a series
-  per pair).
+  sidebar): `running_counts` (app/running_counts.py) gives the total, the types, the years
+  and, with no actor filter, the actors and the claimants, in two index lookups a count
+  whatever the number of events. A year outside the range counts only the events that
+  cross the range's boundary into it, read within the longest span of each precision.
+- When the filters are actors, dates and types (no search, claim filter or knowledge
+  time): the actors' `actor_events` rows in the date range, one index range per actor and
+  precision, carry each event's actors and claimants, counted in Python; the rest comes
+  by day when it can. The cost grows with the matching events, at a few microseconds
+  each (an actor's events by every other actor by day would be a series per pair).
+- Otherwise, one SQL aggregate over the matching events, joined with event_actors and
+  claims: its cost grows with how many events match, not with the size of the database.
 """
 
 from __future__ import annotations
@@ -134,12 +137,18 @@ def count_facets(
     scope = _running_scope(f) if derived else None
     # Actor and claimant counts of every event in range are their own scopes' totals.
     by_day = {n for n in ("actor", "claimant") if n in names and scope == running_counts.ALL}
+    by_actor = {"actor", "claimant"} & set(names) - by_day
+    listed = None
+    if derived and _listable(f) and (scope is None or by_actor):
+        listed = _listed(conn, f)
     matched = None
-    if scope is None or {"actor", "claimant"} & set(names) - by_day:
+    if listed is None and (scope is None or by_actor):
         matched = _matched(f, derived)
     out: dict[str, list[dict[str, Any]]] = {}
     if scope is not None:
         total, types, years = _counted_by_day(conn, f, scope, "year" in names)
+    elif listed is not None:
+        total, types, years = _counted(listed.values(), f)
     else:
         total, types, years = _counted_by_event(conn, matched, f)
     if "type" in names:
@@ -156,6 +165,13 @@ def count_facets(
         for window, n in zip(windows, running_counts.count(conn, windows), strict=True):
             per_actor[window.scope] += n
         out[name] = _actors(index, per_actor.items())
+    if listed is not None:
+        for facet in by_actor:
+            at = _LISTED_IDS[facet]
+            per_actor = Counter(
+                actor_id for row in listed.values() for actor_id in row[at].split(",") if actor_id
+            )
+            out[facet] = _actors(index, per_actor.items())
     if matched is not None:
         up = AA if derived else _ancestry(index)
 
@@ -186,6 +202,40 @@ def _matched(f: TimelineFilter, derived: bool) -> Any:
     return matching_events(f, derived).cte("matched").prefix_with("MATERIALIZED")
 
 
+def _listable(f: TimelineFilter) -> bool:
+    """Whether the filters' events are some actors' events in a date range, of some types:
+    rows of actor_events, which carry every facet value of their event."""
+    return (
+        bool(f.actors)
+        and f.spans is not None
+        and not (f.search or f.has_claim_filter or f.known_as_of is not None)
+    )
+
+
+# Where each facet's ids are in a _listed row.
+_LISTED_IDS = {"actor": 4, "claimant": 5}
+
+
+def _listed(conn: Connection, f: TimelineFilter) -> dict[Any, Any]:
+    """The filters' events as actor_events rows, by event id: (type, date_earliest,
+    date_latest, 1, actor_ids, claimant_ids). One index range per actor and precision, each
+    row read where the range lies: a lookup per event into event_actors and claims cost
+    about 20 times more (docs/benchmarks.md)."""
+    assert f.spans is not None
+    ids = [r.actor.id for r in f.actors]  # actor_events lists sub-actors' events too
+    kinds = [AE.c.type.in_(f.types)] if f.types else []
+    parts = [
+        select(AE.c.event_id, AE.c.type, AE.c.date_earliest, AE.c.date_latest, literal(1),
+               AE.c.actor_ids, AE.c.claimant_ids).where(
+            AE.c.actor_id.in_(ids), AE.c.date_precision == precision,
+            *_date_conditions(f, AE.c.date_earliest, AE.c.date_latest, span), *kinds,
+        )
+        for precision, span in f.spans
+    ]  # fmt: skip
+    # An event listed under several of the actors is one event.
+    return {row[0]: row[1:] for row in conn.execute(union_all(*parts))}
+
+
 Counts = tuple[int, Counter[str], Counter[str]]  # total, by type, by year
 
 
@@ -194,9 +244,14 @@ def _counted_by_event(conn: Connection, matched: Any, f: TimelineFilter) -> Coun
     stmt = select(
         matched.c.type, matched.c.date_earliest, matched.c.date_latest, func.count()
     ).group_by(matched.c.type, matched.c.date_earliest, matched.c.date_latest)
+    return _counted(conn.execute(stmt), f)
+
+
+def _counted(rows: Any, f: TimelineFilter) -> Counts:
+    """Total, types and years of (type, date_earliest, date_latest, n, …) rows."""
     types: Counter[str] = Counter()
     years: Counter[str] = Counter()
-    for kind, earliest, latest, n in conn.execute(stmt):
+    for kind, earliest, latest, n, *_ in rows:
         types[kind] += n
         if not f.within or earliest.year == latest.year:
             for year in range(earliest.year, latest.year + 1):

@@ -217,6 +217,12 @@ class ActorEvent(SQLModel, table=True):
     date_latest: date
     # The event's type, so that running_counts are filled from this table alone.
     type: str = Field(max_length=40)
+    # Every actor of the event and every claimant of its claims, each with its ancestors,
+    # comma-separated and without repeats: the actor and claimant facets of an actor's
+    # events are then counted from the rows the actor's date range reads, rather than from
+    # a lookup per event into event_actors and claims (app/facets.py).
+    actor_ids: str
+    claimant_ids: str
 
     # Clustered on the key in SQLite: the scan reads one b-tree, with date_latest inline.
     __table_args__ = {"sqlite_with_rowid": False}
