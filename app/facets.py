@@ -140,7 +140,7 @@ def count_facets(
     by_actor = {"actor", "claimant"} & set(names) - by_day
     listed = None
     if derived and _listable(f) and (scope is None or by_actor):
-        listed = _listed(conn, f)
+        listed = _listed(f)
     matched = None
     if listed is None and (scope is None or by_actor):
         matched = _matched(f, derived)
@@ -148,7 +148,7 @@ def count_facets(
     if scope is not None:
         total, types, years = _counted_by_day(conn, f, scope, "year" in names)
     elif listed is not None:
-        total, types, years = _counted(listed.values(), f)
+        total, types, years = _counted_by_event(conn, listed, f)
     else:
         total, types, years = _counted_by_event(conn, matched, f)
     if "type" in names:
@@ -165,13 +165,15 @@ def count_facets(
         for window, n in zip(windows, running_counts.count(conn, windows), strict=True):
             per_actor[window.scope] += n
         out[name] = _actors(index, per_actor.items())
-    if listed is not None:
-        for facet in by_actor:
-            at = _LISTED_IDS[facet]
-            per_actor = Counter(
-                actor_id for row in listed.values() for actor_id in row[at].split(",") if actor_id
-            )
-            out[facet] = _actors(index, per_actor.items())
+    if listed is not None and by_actor:
+        wanted = [n for n in ("actor", "claimant") if n in by_actor]
+        joined = conn.execute(select(*(_joined(conn, listed.c[f"{n}_ids"]) for n in wanted)))
+        for facet, ids in zip(wanted, joined.one(), strict=True):
+            # One string per facet, split and counted in C. Fetched row by row, each row's
+            # fetch let another request's thread take the GIL (docs/benchmarks.md).
+            counts = Counter((ids or "").split(","))
+            counts.pop("", None)  # an event without claims has no claimant ids
+            out[facet] = _actors(index, counts.items())
     if matched is not None:
         up = AA if derived else _ancestry(index)
 
@@ -212,28 +214,31 @@ def _listable(f: TimelineFilter) -> bool:
     )
 
 
-# Where each facet's ids are in a _listed row.
-_LISTED_IDS = {"actor": 4, "claimant": 5}
-
-
-def _listed(conn: Connection, f: TimelineFilter) -> dict[Any, Any]:
-    """The filters' events as actor_events rows, by event id: (type, date_earliest,
-    date_latest, 1, actor_ids, claimant_ids). One index range per actor and precision, each
-    row read where the range lies: a lookup per event into event_actors and claims cost
-    about 20 times more (docs/benchmarks.md)."""
+def _listed(f: TimelineFilter) -> Any:
+    """The filters' events as actor_events rows (event_id, type, date_earliest, date_latest,
+    actor_ids, claimant_ids): one index range per actor and precision, each row read where
+    the range lies. A lookup per event into event_actors and claims cost about 10 times
+    more (docs/benchmarks.md)."""
     assert f.spans is not None
     ids = [r.actor.id for r in f.actors]  # actor_events lists sub-actors' events too
     kinds = [AE.c.type.in_(f.types)] if f.types else []
     parts = [
-        select(AE.c.event_id, AE.c.type, AE.c.date_earliest, AE.c.date_latest, literal(1),
+        select(AE.c.event_id.label("id"), AE.c.type, AE.c.date_earliest, AE.c.date_latest,
                AE.c.actor_ids, AE.c.claimant_ids).where(
             AE.c.actor_id.in_(ids), AE.c.date_precision == precision,
             *_date_conditions(f, AE.c.date_earliest, AE.c.date_latest, span), *kinds,
         )
         for precision, span in f.spans
     ]  # fmt: skip
-    # An event listed under several of the actors is one event.
-    return {row[0]: row[1:] for row in conn.execute(union_all(*parts))}
+    # An event listed under several of the actors is one event: its rows are equal.
+    return (union if len(ids) > 1 else union_all)(*parts).cte("listed")
+
+
+def _joined(conn: Connection, ids: Any) -> Any:
+    """The comma-separated lists of a column, joined into one."""
+    if conn.dialect.name == "postgresql":
+        return func.string_agg(ids, literal(","))
+    return func.group_concat(ids)
 
 
 Counts = tuple[int, Counter[str], Counter[str]]  # total, by type, by year
@@ -244,14 +249,9 @@ def _counted_by_event(conn: Connection, matched: Any, f: TimelineFilter) -> Coun
     stmt = select(
         matched.c.type, matched.c.date_earliest, matched.c.date_latest, func.count()
     ).group_by(matched.c.type, matched.c.date_earliest, matched.c.date_latest)
-    return _counted(conn.execute(stmt), f)
-
-
-def _counted(rows: Any, f: TimelineFilter) -> Counts:
-    """Total, types and years of (type, date_earliest, date_latest, n, …) rows."""
     types: Counter[str] = Counter()
     years: Counter[str] = Counter()
-    for kind, earliest, latest, n, *_ in rows:
+    for kind, earliest, latest, n in conn.execute(stmt):
         types[kind] += n
         if not f.within or earliest.year == latest.year:
             for year in range(earliest.year, latest.year + 1):
