@@ -235,6 +235,25 @@ def test_the_fast_route_runs_one_statement(seeded: Engine, database_url: str) ->
         assert len(statements) == 1 and "event_json" in statements[0]
 
 
+def test_the_fast_route_answers_when_the_data_version_expires_mid_request(
+    seeded: Engine, database_url: str
+) -> None:
+    """With a TTL of 0 the data version has always expired again by the time the route
+    runs; the route must use the version the HTTP-cache middleware has just read."""
+    with TestClient(create_app(database_url, meta_ttl=0)) as client:
+        client.get("/events?limit=1")  # the general route loads the actor index once
+        statements: list[str] = []
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+        event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        for limit in (3, 4, 5):  # each a new URL, not answered from the response cache
+            statements.clear()
+            response = client.get(f"/events?actor=DPRK&from=2024-10&to=2024-12&limit={limit}")
+            assert response.status_code == 200 and len(response.json()["data"]) == limit
+            assert "etag" in response.headers
+            page = [s for s in statements if "dataset_meta" not in s]
+            assert len(page) == 1 and "event_json" in page[0], statements
+
+
 def test_serve_rebuilds_stale_derived_tables(seeded: Engine, database_url: str) -> None:
     with seeded.begin() as conn:
         conn.execute(delete(event_json_table))

@@ -24,6 +24,9 @@ CACHED_PREFIXES = ("/events", "/timeline", "/claims", "/actors", "/documents")
 MAX_ENTRIES = 1024
 MAX_BODY = 1 << 20
 CACHE_CONTROL = b"public, no-cache"
+# The scope key under which the data version this middleware checked travels on to the
+# routes, so that a request is answered from one reading of it.
+META_SCOPE_KEY = "claimline.meta"
 
 
 class ResponseCache:
@@ -77,6 +80,7 @@ class HttpCacheMiddleware:
                 # The route answers, with a 503 if the database is still unreachable.
                 await self._forward_and_store(scope, receive, send, meta, path, query)
                 return
+        scope[META_SCOPE_KEY] = fresh
         key, etag = _key(fresh.version, path, query)
         request_headers = dict(scope["headers"])
         if etag in _etags(request_headers.get(b"if-none-match", b"")):
@@ -99,8 +103,9 @@ class HttpCacheMiddleware:
             if message["type"] == "http.response.start":
                 state["status"] = message["status"]
                 headers = [(k, v) for k, v in message["headers"] if k != b"content-length"]
-                # The route has run, and read the data version if it was stale.
-                fresh = meta.peek()
+                # The route has run, and read the data version if it was stale; if that
+                # reading has expired since, the one this request was checked against.
+                fresh = meta.peek() or scope.get(META_SCOPE_KEY)
                 if message["status"] == 200 and fresh is not None:
                     state["key"], etag = _key(fresh.version, path, query)
                     headers += [(b"etag", etag), (b"cache-control", CACHE_CONTROL)]
