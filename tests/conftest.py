@@ -122,6 +122,34 @@ def loaded_url(
         yield url
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def generated_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A database of 2,000 generated events (seed 3), shared by one module's read-only
+    tests: generating it per test cost most of their time."""
+    from app import migrate
+    from app.generate import generate
+
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('generated') / 'claimline.db'}"
+        else:
+            url = stack.enter_context(fresh_postgres_database())
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        generate(engine, 2000, seed=3)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="module")
+def generated_engine(generated_url: str) -> Iterator[Engine]:
+    engine = make_engine(generated_url)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def loaded_engine(loaded_url: str) -> Iterator[Engine]:
     engine = make_engine(loaded_url)

@@ -175,13 +175,12 @@ DERIVED_CASES: list[tuple[dict[str, Any], bool, bool]] = [
     ids=[str(i) for i in range(len(DERIVED_CASES))],
 )
 def test_derived_paths_count_as_the_general_path(
-    engine: Engine, database_url: str, params: dict[str, Any], running: bool, listed: bool
+    generated_engine: Engine, params: dict[str, Any], running: bool, listed: bool
 ) -> None:
     """With fresh derived tables, counts come from running_counts, from the actors'
     actor_events rows, or from the matching events rolled up through actor_ancestors;
     without, from events and the actor index. Same counts."""
-    migrate.upgrade(database_url)
-    generate(engine, 2000, seed=3)
+    engine = generated_engine
     statements: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
