@@ -102,23 +102,37 @@ def seeds_copy(tmp_path: Path) -> Path:
     return target
 
 
+@contextmanager
+def module_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Engine]]:
+    """A migrated database of the kind the fixture's param names (dropped afterwards), and
+    an engine on it."""
+    from app import migrate
+
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('module') / 'claimline.db'}"
+        else:
+            url = stack.enter_context(fresh_postgres_database())
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        try:
+            yield url, engine
+        finally:
+            engine.dispose()
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def loaded_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A database holding the real seeds, shared by one module's read-only tests."""
-    from app import migrate
     from app.loader import load_dataset, validate_seeds
 
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path_factory.mktemp('loaded') / 'claimline.db'}"
-        else:
-            url = stack.enter_context(fresh_postgres_database())
-        migrate.upgrade(url)
-        engine = make_engine(url)
+    with module_database(request, tmp_path_factory) as (url, engine):
         load_dataset(engine, validate_seeds(SEEDS_DIR))
-        engine.dispose()
+        engine.dispose()  # no pooled connection stays open during the tests
         yield url
 
 
@@ -128,16 +142,9 @@ def generated_url(
 ) -> Iterator[str]:
     """A database of 2,000 generated events (seed 3), shared by one module's read-only
     tests: generating it per test cost most of their time."""
-    from app import migrate
     from app.generate import generate
 
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path_factory.mktemp('generated') / 'claimline.db'}"
-        else:
-            url = stack.enter_context(fresh_postgres_database())
-        migrate.upgrade(url)
-        engine = make_engine(url)
+    with module_database(request, tmp_path_factory) as (url, engine):
         generate(engine, 2000, seed=3)
         engine.dispose()
         yield url
