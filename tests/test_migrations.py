@@ -37,3 +37,27 @@ def test_upgrade_downgrade_upgrade_and_check(database_url: str) -> None:
         assert migrate.current_revision(engine) == migrate.head_revision()
     finally:
         engine.dispose()
+
+
+def test_event_bodies_are_compressed_with_lz4_on_postgresql(postgres_url: str) -> None:
+    """Migration 0010: lz4 on a server that has it (this machine's PostgreSQL 15 does),
+    and back to the default compression on downgrade. SQLite has no such setting."""
+    database_url = postgres_url
+    engine = make_engine(database_url)
+
+    def method() -> str:
+        with engine.connect() as conn:
+            return str(conn.exec_driver_sql(
+                "SELECT attcompression FROM pg_attribute "
+                "WHERE attrelid = 'event_json'::regclass AND attname = 'body'"
+            ).scalar_one())  # fmt: skip
+
+    try:
+        migrate.upgrade(database_url)
+        assert method() == "l"
+        migrate.downgrade(database_url, "0009")
+        assert method() == ""
+        migrate.upgrade(database_url)
+        assert method() == "l"
+    finally:
+        engine.dispose()
