@@ -160,6 +160,8 @@ class Batch:
     claim_via: list[tuple[Any, ...]] = field(default_factory=list)
     figures: list[tuple[Any, ...]] = field(default_factory=list)
     event_json: list[tuple[Any, ...]] = field(default_factory=list)
+    # Filled by the producers for PostgreSQL only: see _actor_event_rows.
+    actor_events: list[tuple[Any, ...]] = field(default_factory=list)
     # Events whose claims are all written (dated row, actors, claimants): for the
     # producer's DayTally, not sent to the writer.
     claimed: list[tuple[Any, list[Any], set[str]]] = field(default_factory=list)
@@ -324,6 +326,10 @@ Writer = Callable[[str, list[tuple[Any, ...]]], None]
 
 
 PRODUCERS = 2
+# The tables a Batch carries rows for, in the order the writer writes them (actor_events
+# only on PostgreSQL, see _actor_event_rows).
+BATCH_TABLES = ("documents", "events", "event_actors", "claims", "claim_via", "figures",
+                "event_json", "actor_events")  # fmt: skip
 
 
 class DayTally:
@@ -399,18 +405,46 @@ class DayTally:
                 yield running_counts.series_rows(scope_kind, scope, daily)
 
 
-def _produce(n_events: int, seed: int, part: int, queue: Any) -> None:
+def _actor_event_rows(
+    index: ActorIndex, claimed: list[tuple[Any, list[Any], set[str]]]
+) -> list[tuple[Any, ...]]:
+    """The actor_events rows of these events, as derived.fill_actor_events makes them: each
+    event under each of its actors and their ancestors, with the sorted, distinct ids of
+    its actors and of its claimants (each with their ancestors) beside it.
+
+    On PostgreSQL the fill's INSERT ... SELECT writes its 3.6M rows at 1M events one at a
+    time (a WAL record each) and cannot use a parallel plan: 35 s of a 195 s load. The
+    same rows sent by COPY, which writes a page at a time, with the primary key built
+    afterwards, take a few seconds. SQLite keeps the SQL fill: its table is clustered on
+    the key, and rows arriving in event order would land all over it."""
+    rows: list[tuple[Any, ...]] = []
+    for row, roles, claimants in claimed:
+        ups = sorted({up for r in roles for up in index.ancestors(r.actor_id)})
+        claimant_ids = ",".join(sorted({up for c in claimants for up in index.ancestors(c)}))
+        actor_ids = ",".join(ups)
+        earliest, latest = row.date_earliest.isoformat(), row.date_latest.isoformat()
+        rows += [(up, row.date_precision, earliest, row.id, latest, row.type, actor_ids,
+                  claimant_ids) for up in ups]  # fmt: skip
+    return rows
+
+
+def _produce(n_events: int, seed: int, part: int, queue: Any, actor_events: bool) -> None:
     actors = build_actors()
+    index = actors.index()
     tally = DayTally(actors)
     for batch in batches(n_events, actors, seed, part, PRODUCERS):
         tally.add(batch)
+        if actor_events:
+            batch.actor_events = _actor_event_rows(index, batch.claimed)
         # Only the tally needs them; unpickling them was half the writer's cost of a batch.
         batch.claimed = []
         queue.put(batch)
     queue.put(tally)  # the last message
 
 
-def _produced_in_background(n_events: int, seed: int, tallies: list[DayTally]) -> Iterator[Batch]:
+def _produced_in_background(
+    n_events: int, seed: int, tallies: list[DayTally], actor_events: bool
+) -> Iterator[Batch]:
     """Batches built by producer processes, each on its own slice of the events, taken in
     turn so the output is deterministic; each producer's DayTally is appended to `tallies`
     when it is done. Rendering makes building as costly as writing: two producers keep the
@@ -418,7 +452,9 @@ def _produced_in_background(n_events: int, seed: int, tallies: list[DayTally]) -
     context = multiprocessing.get_context("spawn")
     queues = [context.Queue(maxsize=2) for _ in range(PRODUCERS)]
     producers = [
-        context.Process(target=_produce, args=(n_events, seed, part, queue), daemon=True)
+        context.Process(
+            target=_produce, args=(n_events, seed, part, queue, actor_events), daemon=True
+        )
         for part, queue in enumerate(queues)
     ]
     for producer in producers:
@@ -523,7 +559,10 @@ def _fill(conn: Connection, n_events: int, seed: int, clock: _Clock) -> dict[str
     # constraint once, when it is added back at the end, is the documented bulk-load path.
     # (SQLite's are switched off by generate() and checked by a test.)
     foreign_keys = []
-    if conn.dialect.name == "postgresql":
+    postgres = conn.dialect.name == "postgresql"
+    named = {t.name: t for t in [*TABLES_IN_LOAD_ORDER, *DERIVED_TABLES]}
+    primary_keys = [named[name].primary_key for name in BATCH_TABLES] if postgres else []
+    if postgres:
         conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
         foreign_keys = [
             fk
@@ -532,25 +571,33 @@ def _fill(conn: Connection, n_events: int, seed: int, clock: _Clock) -> dict[str
         ]
         for fk in foreign_keys:
             conn.execute(DropConstraint(fk))
+        # Each COPY would also insert into its table's primary key one row at a time; built
+        # once after the fill, by a sort (in parallel workers), they cost less than half.
+        # (A duplicate id fails the build, and the load with it.) On SQLite the tables are
+        # clustered on their keys, or keyed by rowid.
+        for key in primary_keys:
+            conn.execute(DropConstraint(key))
     write = _bulk_writer(conn)
     actors = build_actors()
     write("actors", [tuple(r[c] for c in COLUMNS["actors"]) for r in actors.rows])
     write("actor_aliases", [tuple(r[c] for c in COLUMNS["actor_aliases"]) for r in actors.aliases])
     counts = {"actors": len(actors.rows)}
     tallies: list[DayTally] = []
-    for batch in _produced_in_background(n_events, seed, tallies):
-        for name in ("documents", "events", "event_actors", "claims", "claim_via", "figures",
-                     "event_json"):  # fmt: skip
+    for batch in _produced_in_background(n_events, seed, tallies, actor_events=postgres):
+        for name in BATCH_TABLES:
             rows = getattr(batch, name)
             if rows:
                 write(name, rows)
                 counts[name] = counts.get(name, 0) + len(rows)
     clock.mark("rows")
+    for key in primary_keys:
+        conn.execute(AddConstraint(key))
     for index in indexes:
         index.create(conn)
     clock.mark("indexes")
     derived.fill_actor_ancestors(conn, actors.index())
-    derived.fill_actor_events(conn)
+    if not postgres:  # on PostgreSQL the producers sent its rows (_actor_event_rows)
+        derived.fill_actor_events(conn)
     clock.mark("actor_events")
     tally = tallies[0]
     for other in tallies[1:]:

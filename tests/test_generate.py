@@ -87,10 +87,11 @@ def test_claims_are_grouped_into_documents(generated: Engine) -> None:
         )
 
 
-def test_generated_rows_satisfy_every_foreign_key(database_url: str) -> None:
+def test_generated_rows_satisfy_every_key(database_url: str) -> None:
     """The bulk fill suspends foreign-key checks for speed (SQLite: foreign_keys=OFF;
-    PostgreSQL: constraints dropped, then added back, which re-validates every row). The
-    rows must hold and the constraints must be back."""
+    PostgreSQL: constraints dropped, then added back, which re-validates every row), and on
+    PostgreSQL builds actor_events' primary key after its COPY. The rows must hold and the
+    constraints must be back."""
     migrate.upgrade(database_url)
     engine = make_engine(database_url)
     expected = sum(len(t.foreign_key_constraints) for t in [*TABLES_IN_LOAD_ORDER, *DERIVED_TABLES])
@@ -103,6 +104,10 @@ def test_generated_rows_satisfy_every_foreign_key(database_url: str) -> None:
             found = sum(len(inspect(conn).get_foreign_keys(t.name))
                         for t in [*TABLES_IN_LOAD_ORDER, *DERIVED_TABLES])  # fmt: skip
             assert found == expected
+            tables = [*TABLES_IN_LOAD_ORDER, *DERIVED_TABLES]
+            keys = {t.name: inspect(conn).get_pk_constraint(t.name)["constrained_columns"]
+                    for t in tables}  # fmt: skip
+            assert keys == {t.name: [c.name for c in t.primary_key] for t in tables}
     finally:
         engine.dispose()
 

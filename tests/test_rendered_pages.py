@@ -107,8 +107,9 @@ def test_fast_path_equals_general_path_on_generated_data(generated: Engine) -> N
 
 
 def test_generator_renders_equal_the_loaders_rebuild(generated: Engine) -> None:
-    """The generator renders in its producer process; derived.rebuild renders from the
-    database through the general path. Both must store the same rows."""
+    """The generator renders in its producer process (and, on PostgreSQL, lists each event's
+    actor_events rows there too); derived.rebuild renders from the database through the
+    general path and fills actor_events in SQL. Both must store the same rows."""
     with generated.begin() as conn:
         bodies = {k: v for k, v in conn.execute(select(event_json_table))}
         links = {tuple(r) for r in conn.execute(select(actor_events_table))}
