@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from app.config import PROJECT_ROOT, normalize_database_url
@@ -67,6 +67,36 @@ def fresh_postgres_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def recorded_statements(engine: Engine) -> Iterator[list[str]]:
+    """Every SQL statement the engine's connections run inside the block. On SQLite the
+    fast /events route runs its statement on the driver's cursor, past SQLAlchemy's events,
+    so SQLite traces new connections itself (after their connect-time PRAGMAs)."""
+    statements: list[str] = []
+    if engine.dialect.name == "sqlite":
+
+        def trace(raw: Any, _record: Any) -> None:
+            raw.set_trace_callback(statements.append)
+
+        engine.dispose()  # connections already pooled would go untraced
+        event.listen(engine, "connect", trace)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "connect", trace)
+            engine.dispose()
+        return
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

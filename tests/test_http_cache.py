@@ -6,13 +6,12 @@ from pathlib import Path
 
 import httpx
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from app import migrate
 from app.db import make_engine
 from app.loader import load_dataset, validate_seeds
 from app.main import create_app
-from tests.conftest import SEEDS_DIR
+from tests.conftest import SEEDS_DIR, recorded_statements
 from tests.seedtools import edit
 
 
@@ -40,20 +39,16 @@ def test_304_and_cache_hits_run_no_sql_and_a_load_changes_the_etag(
     engine = make_engine(sqlite_url)
     load_dataset(engine, validate_seeds(SEEDS_DIR))
     with TestClient(create_app(sqlite_url, meta_ttl=3600)) as client:
-        statements: list[str] = []
         app_engine = client.app.state.engine  # type: ignore[attr-defined]
-        event.listen(app_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-        first = client.get("/events/dprk-casualties-2024-12")
-        assert first.headers["x-cache"] == "miss" and statements
-        statements.clear()
-        assert (
-            client.get(
-                "/events/dprk-casualties-2024-12", headers={"If-None-Match": first.headers["etag"]}
-            ).status_code
-            == 304
-        )
-        assert client.get("/events/dprk-casualties-2024-12").headers["x-cache"] == "hit"
-        assert statements == []
+        with recorded_statements(app_engine) as statements:
+            first = client.get("/events/dprk-casualties-2024-12")
+            assert first.headers["x-cache"] == "miss" and statements
+            statements.clear()
+            etag = first.headers["etag"]
+            again = client.get("/events/dprk-casualties-2024-12", headers={"If-None-Match": etag})
+            assert again.status_code == 304
+            assert client.get("/events/dprk-casualties-2024-12").headers["x-cache"] == "hit"
+            assert statements == []
     # A load that changes the data changes the version, so every ETag and cache key.
     edit(seeds_copy / "events" / "shared.yaml", lambda events: events[0].update(title="Changed"))
     load_dataset(engine, validate_seeds(seeds_copy))

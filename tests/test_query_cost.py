@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from app.main import create_app
+from tests.conftest import recorded_statements
 
 
 @pytest.fixture(scope="module")
 def counted(loaded_url: str) -> Iterator[tuple[TestClient, list[str]]]:
-    statements: list[str] = []
     # A long TTL keeps the data-version read out of the counted requests.
     with TestClient(create_app(loaded_url, meta_ttl=3600)) as client:
         client.get("/events", params={"limit": 1})
-        engine = client.app.state.engine  # type: ignore[attr-defined]
-
-        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-            statements.append(statement)
-
-        event.listen(engine, "before_cursor_execute", record)
-        yield client, statements
-        event.remove(engine, "before_cursor_execute", record)
+        with recorded_statements(client.app.state.engine) as statements:  # type: ignore[attr-defined]
+            yield client, statements
 
 
 @pytest.mark.parametrize("path", ["/events", "/timeline", "/claims"])

@@ -10,7 +10,7 @@ import httpx
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, delete, event, select, update
+from sqlalchemy import Connection, Engine, delete, select, update
 
 from app import dataset_meta, derived, migrate, queries, rendered_pages
 from app.actor_index import ActorIndex
@@ -26,7 +26,7 @@ from app.models import (
     running_counts_table,
     search_entries_table,
 )
-from tests.conftest import SEEDS_DIR, running_server
+from tests.conftest import SEEDS_DIR, recorded_statements, running_server
 
 FILTERS: list[dict[str, Any]] = [
     {},
@@ -228,10 +228,9 @@ def test_the_fast_route_answers_exactly_as_the_fastapi_route(
 def test_the_fast_route_runs_one_statement(seeded: Engine, database_url: str) -> None:
     with TestClient(create_app(database_url, meta_ttl=3600)) as client:
         client.get("/events?limit=1")  # the general route loads the actor index once
-        statements: list[str] = []
         engine = client.app.state.engine  # type: ignore[attr-defined]
-        event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-        response = client.get("/events?actor=DPRK&from=2024-10&to=2024-12&limit=5")
+        with recorded_statements(engine) as statements:
+            response = client.get("/events?actor=DPRK&from=2024-10&to=2024-12&limit=5")
         assert response.status_code == 200 and len(response.json()["data"]) == 5
         assert len(statements) == 1 and "event_json" in statements[0]
 
@@ -243,12 +242,10 @@ def test_the_fast_route_answers_when_the_data_version_expires_mid_request(
     runs; the route must use the version the HTTP-cache middleware has just read."""
     with TestClient(create_app(database_url, meta_ttl=0)) as client:
         client.get("/events?limit=1")  # the general route loads the actor index once
-        statements: list[str] = []
         engine = client.app.state.engine  # type: ignore[attr-defined]
-        event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
         for limit in (3, 4, 5):  # each a new URL, not answered from the response cache
-            statements.clear()
-            response = client.get(f"/events?actor=DPRK&from=2024-10&to=2024-12&limit={limit}")
+            with recorded_statements(engine) as statements:
+                response = client.get(f"/events?actor=DPRK&from=2024-10&to=2024-12&limit={limit}")
             assert response.status_code == 200 and len(response.json()["data"]) == limit
             assert "etag" in response.headers
             page = [s for s in statements if "dataset_meta" not in s]
