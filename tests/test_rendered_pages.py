@@ -3,6 +3,7 @@ general path gives, on the seeds and on generated data, on both databases."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -10,11 +11,12 @@ import httpx
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import Connection, Engine, delete, select, text, update
 
 from app import dataset_meta, derived, migrate, queries, rendered_pages
 from app.actor_index import ActorIndex
 from app.assemble import build_events
+from app.db import make_engine
 from app.filters import TimelineFilter
 from app.generate import generate
 from app.loader import load_dataset, validate_seeds
@@ -265,3 +267,59 @@ def test_serve_rebuilds_stale_derived_tables(seeded: Engine, database_url: str) 
     with seeded.connect() as conn:
         assert dataset_meta.read(conn).derived
         assert len(conn.execute(select(event_json_table.c.event_id)).all()) == 41
+
+
+# Event-level filters only: every claim matched and visible, so the general route may send
+# the stored bodies (rendered_pages.stored_bodies). Several pages each, cursors included.
+STORED_URLS = [
+    "/events?type=statement&limit=3",
+    "/events?type=deployment&type=casualties&limit=2",
+    "/events?actor=DPRK&actor=RUS&limit=4",
+    "/events?actor=dprk&type=deployment",
+    "/events?q=soldats&limit=2",
+    "/events?q=Koursk&actor=dprk",
+    "/events?q=troupes&from=2024-11&to=2025-01",
+    "/events?actor=rus&actor=ukr&from=2024-10&to=2024-12&date_match=within&limit=3",
+]
+
+
+def _stored_and_built(url: str, urls: list[str]) -> None:
+    """Each URL answered from the stored bodies, then, with the derived tables marked stale,
+    built by the general path: the same bytes, links and statuses."""
+    engine = make_engine(url)
+    try:
+        with TestClient(create_app(url, fast_events=False, meta_ttl=0)) as client:
+            app_engine = client.app.state.engine  # type: ignore[attr-defined]
+            with recorded_statements(app_engine) as statements:
+                stored = {u: _follow(client, u) for u in urls}
+            assert any("event_json" in s for s in statements)
+            assert not any("figures" in s for s in statements), "built, not stored"
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM dataset_meta WHERE key = 'derived_version'"))
+        with TestClient(create_app(url, fast_events=False, meta_ttl=0)) as client:
+            app_engine = client.app.state.engine  # type: ignore[attr-defined]
+            with recorded_statements(app_engine) as statements:
+                built = {u: _follow(client, u) for u in urls}
+            assert not any("event_json" in s for s in statements)
+    finally:
+        engine.dispose()
+    for u in urls:
+        assert stored[u] == built[u], u
+        assert all(status == 200 for status, *_ in stored[u]), u
+    assert sum(len(json.loads(page[1])["data"]) for u in urls for page in stored[u]) > 20
+
+
+def test_stored_bodies_equal_built_events_on_the_seeds(seeded: Engine, database_url: str) -> None:
+    _stored_and_built(database_url, STORED_URLS)
+
+
+def test_stored_bodies_equal_built_events_on_generated_data(
+    generated: Engine, database_url: str
+) -> None:
+    urls = [
+        "/events?q=casualties&limit=40",
+        "/events?q=soldiers&actor=dprk&from=2024&to=2025&limit=30",
+        "/events?actor=dprk&actor=kor&type=statement&limit=60",
+        "/events?type=casualties&from=2023-06&to=2023-09&date_match=within&limit=45",
+    ]
+    _stored_and_built(database_url, urls)

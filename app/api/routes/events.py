@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app import queries, schemas
-from app.api.deps import FILTER_PARAMS, FilterDep, only_params, open_session
+from app import queries, rendered_pages, schemas
+from app.api.deps import FILTER_PARAMS, FilterDep, Session, only_params, open_session
 from app.api.listing import ROUTE_OPTIONS, EventsListing, echo
 from app.api.problems import NOT_FOUND_RESPONSE, PROBLEM_RESPONSES, ProblemError
 from app.api.responses import json_response
@@ -33,10 +34,12 @@ def list_events(listing: EventsListing) -> Response:
     least one matching claim; every claim of the event is returned and `matched` says which
     did. `known_as_of` hides claims published later, and events left with none.
     """
-    return listing.respond(
-        "events", queries.page_events, queries.event_sort_key,
-        lambda s, f, rows: {"data": build_events(s.conn, s.index, f, rows)},
-    )  # fmt: skip
+    return listing.respond("events", queries.page_events, queries.event_sort_key, _events)
+
+
+def _events(s: Session, f: TimelineFilter, rows: Sequence[Any]) -> dict[str, Any]:
+    stored = rendered_pages.stored_bodies(s.conn, s.meta, f, rows)
+    return {"data": stored if stored is not None else build_events(s.conn, s.index, f, rows)}
 
 
 # Declared before /events/{event_id}, which would otherwise take "facets" for an event id.
