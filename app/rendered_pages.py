@@ -183,12 +183,14 @@ def _sqlite_rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any
     return [(date.fromisoformat(d), i, b) for d, i, b in raw.execute(sql, values)]
 
 
-def stored_bodies(conn: Connection, meta: Meta, f: TimelineFilter, rows: Sequence[Any]) -> Any:
-    """The page's events as their stored JSON (orjson fragments, in the rows' order) when
-    the filters leave every claim matched and visible, as event_json renders them: no claim
-    filter, no `known_as_of`. Types, several actors and search do not change an event's
-    body. None when the filters do, the derived tables are stale, or a body is missing;
-    the caller then builds the events (assemble.build_events).
+def stored_bodies(
+    conn: Connection, meta: Meta, f: TimelineFilter, rows: Sequence[Any]
+) -> list[bytes] | None:
+    """The page's events as their stored JSON, in the rows' order, when the filters leave
+    every claim matched and visible, as event_json renders them: no claim filter, no
+    `known_as_of`. Types, several actors and search do not change an event's body. None
+    when the filters do, the derived tables are stale, or a body is missing; the caller
+    then builds the events (assemble.build_events).
 
     One statement of indexed lookups instead of the general path's five and its Python
     assembly: at 1M events under load, `/events?q=casualties&limit=50` went from 10.6 to
@@ -201,7 +203,7 @@ def stored_bodies(conn: Connection, meta: Meta, f: TimelineFilter, rows: Sequenc
     found = dict(conn.execute(select(EJ.c.event_id, EJ.c.body).where(EJ.c.event_id.in_(ids))).all())
     if len(found) != len(set(ids)):
         return None
-    return [orjson.Fragment(found[i]) for i in ids]
+    return [found[i] for i in ids]
 
 
 def _with_matched(body: bytes, claimants: set[str]) -> bytes:

@@ -269,8 +269,8 @@ def test_serve_rebuilds_stale_derived_tables(seeded: Engine, database_url: str) 
         assert len(conn.execute(select(event_json_table.c.event_id)).all()) == 41
 
 
-# Event-level filters only: every claim matched and visible, so the general route may send
-# the stored bodies (rendered_pages.stored_bodies). Several pages each, cursors included.
+# Event-level filters only: every claim matched and visible, so /events and /timeline may
+# use the stored bodies (rendered_pages.stored_bodies). Several pages each, cursors included.
 STORED_URLS = [
     "/events?type=statement&limit=3",
     "/events?type=deployment&type=casualties&limit=2",
@@ -280,6 +280,9 @@ STORED_URLS = [
     "/events?q=Koursk&actor=dprk",
     "/events?q=troupes&from=2024-11&to=2025-01",
     "/events?actor=rus&actor=ukr&from=2024-10&to=2024-12&date_match=within&limit=3",
+    "/timeline?limit=4",
+    "/timeline?q=soldats&limit=3",
+    "/timeline?actor=DPRK&actor=RUS&type=statement",
 ]
 
 
@@ -306,7 +309,13 @@ def _stored_and_built(url: str, urls: list[str]) -> None:
     for u in urls:
         assert stored[u] == built[u], u
         assert all(status == 200 for status, *_ in stored[u]), u
-    assert sum(len(json.loads(page[1])["data"]) for u in urls for page in stored[u]) > 20
+    events = [
+        e for u in urls for page in stored[u] for e in json.loads(page[1]).get("data", [])
+    ] + [
+        e for u in urls for page in stored[u]
+        for g in json.loads(page[1]).get("groups", []) for e in g["events"]
+    ]  # fmt: skip
+    assert len(events) > 20
 
 
 def test_stored_bodies_equal_built_events_on_the_seeds(seeded: Engine, database_url: str) -> None:
@@ -321,5 +330,6 @@ def test_stored_bodies_equal_built_events_on_generated_data(
         "/events?q=soldiers&actor=dprk&from=2024&to=2025&limit=30",
         "/events?actor=dprk&actor=kor&type=statement&limit=60",
         "/events?type=casualties&from=2023-06&to=2023-09&date_match=within&limit=45",
+        "/timeline?actor=kor&from=2025-01&to=2025-02&limit=80",
     ]
     _stored_and_built(database_url, urls)

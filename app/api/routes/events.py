@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app import queries, rendered_pages, schemas
@@ -39,7 +40,9 @@ def list_events(listing: EventsListing) -> Response:
 
 def _events(s: Session, f: TimelineFilter, rows: Sequence[Any]) -> dict[str, Any]:
     stored = rendered_pages.stored_bodies(s.conn, s.meta, f, rows)
-    return {"data": stored if stored is not None else build_events(s.conn, s.index, f, rows)}
+    if stored is not None:
+        return {"data": [orjson.Fragment(body) for body in stored]}
+    return {"data": build_events(s.conn, s.index, f, rows)}
 
 
 # Declared before /events/{event_id}, which would otherwise take "facets" for an event id.
