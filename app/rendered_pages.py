@@ -172,8 +172,9 @@ def _sqlite_rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any
     """The statement run on the driver's own cursor, with the rows SQLAlchemy would give.
 
     SQLAlchemy's execution context (parameter and result processing, the result object)
-    was about a sixth of the main query's CPU at 1M events under load, around 0.13 of
-    0.79 ms (py-spy, docs/benchmarks.md), for a statement whose text and types are fixed.
+    was about a sixth of the main query's CPU at 1M events under load (py-spy), for a
+    statement whose text and types are fixed: 0.865 -> 0.71 ms a request without it
+    (docs/benchmarks.md).
     The dates go in and come out as the ISO text SQLite stores them as, as the Date type
     would convert them. PostgreSQL keeps SQLAlchemy's path: there the network round trip
     dominates."""

@@ -18,8 +18,9 @@ depends_on: str | Sequence[str] | None = None
 # pglz by default. lz4 compresses and decompresses several times faster: at 1M events the
 # generator's rows phase went from 75.3 to 67.0 s and the main query from 520 to 540 req/s
 # (docs/benchmarks.md). A server built without lz4 (or older than PostgreSQL 14) keeps
-# pglz; so does SQLite, which stores the bodies as they are. Bodies already stored keep
-# their compression until they are rewritten, as every load's rebuild does.
+# pglz. SQLite stores the bodies uncompressed: nothing changes there. Bodies already
+# stored keep their compression until rewritten (the next load that changes the data
+# rebuilds them).
 _SET = """
 DO $$
 BEGIN
