@@ -90,8 +90,8 @@ def test_claims_are_grouped_into_documents(generated: Engine) -> None:
 def test_generated_rows_satisfy_every_key(database_url: str) -> None:
     """The bulk fill suspends foreign-key checks for speed (SQLite: foreign_keys=OFF;
     PostgreSQL: constraints dropped, then added back, which re-validates every row), and on
-    PostgreSQL builds actor_events' primary key after its COPY. The rows must hold and the
-    constraints must be back."""
+    PostgreSQL builds the COPYed tables' primary keys after the fill. The rows must hold and
+    every constraint must be back."""
     migrate.upgrade(database_url)
     engine = make_engine(database_url)
     expected = sum(len(t.foreign_key_constraints) for t in [*TABLES_IN_LOAD_ORDER, *DERIVED_TABLES])
