@@ -333,3 +333,17 @@ def test_stored_bodies_equal_built_events_on_generated_data(
         "/timeline?actor=kor&from=2025-01&to=2025-02&limit=80",
     ]
     _stored_and_built(database_url, urls)
+
+
+def test_a_failing_fast_statement_is_a_problem_not_a_500(seeded: Engine, database_url: str) -> None:
+    """On SQLite the fast route runs its statement on the driver's cursor, where errors are
+    sqlite3's own, not SQLAlchemy's: they must still hand the request to the general route,
+    which answers 503 problem+json."""
+    with TestClient(create_app(database_url, meta_ttl=3600), raise_server_exceptions=False) as c:
+        assert c.get("/events?actor=DPRK&limit=2").status_code == 200  # the version is cached
+        with seeded.begin() as conn:
+            conn.execute(text("DROP TABLE event_json"))
+        response = c.get("/events?actor=DPRK&limit=3")
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/database-unavailable")
