@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,6 +30,7 @@ from app.models import (
     search_entries_table,
 )
 from tests.conftest import SEEDS_DIR, recorded_statements, running_server
+from tests.seedtools import edit, find
 
 FILTERS: list[dict[str, Any]] = [
     {},
@@ -347,3 +349,25 @@ def test_a_failing_fast_statement_is_a_problem_not_a_500(seeded: Engine, databas
     assert response.status_code == 503, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"].endswith("/database-unavailable")
+
+
+def test_the_echoed_filters_follow_a_reload(sqlite_url: str, seeds_copy: Path) -> None:
+    """The fast route keeps each filter's echoed JSON (per data version and resolved
+    filter): after a load that renames an actor, the same URL echoes the new name."""
+    migrate.upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    try:
+        load_dataset(engine, validate_seeds(seeds_copy))
+        url = "/events?actor=DPRK&limit=2"
+        with TestClient(create_app(sqlite_url, meta_ttl=0)) as client:
+            client.get("/events?limit=1")  # the general route loads the actor index
+            before = client.get(url).json()["filters"]["actor"][0]["actor"]["name"]
+            edit(seeds_copy / "actors.yaml", lambda actors: find(actors, "dprk").update(
+                name="Democratic People's Republic of Korea"
+            ))  # fmt: skip
+            load_dataset(engine, validate_seeds(seeds_copy))
+            client.get("/events?limit=1")  # the general route loads the new actor index
+            after = client.get(url).json()["filters"]["actor"][0]["actor"]["name"]
+    finally:
+        engine.dispose()
+    assert (before, after) == ("North Korea", "Democratic People's Republic of Korea")
