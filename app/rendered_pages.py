@@ -16,6 +16,7 @@ leave each event's JSON as stored: types, several actors, search.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
@@ -34,6 +35,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import DBAPIError
 
 from app.dataset_meta import Meta
 from app.filters import TimelineFilter
@@ -176,12 +178,16 @@ def _sqlite_rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any
     statement whose text and types are fixed: 0.865 -> 0.71 ms a request without it
     (docs/benchmarks.md).
     The dates go in and come out as the ISO text SQLite stores them as, as the Date type
-    would convert them. PostgreSQL keeps SQLAlchemy's path: there the network round trip
-    dominates."""
+    would convert them, and the driver's errors leave as SQLAlchemy's, as from any other
+    statement (the fast route hands those requests to the general route). PostgreSQL keeps
+    SQLAlchemy's path: there the network round trip dominates."""
     raw = conn.connection.driver_connection
     assert raw is not None
     values = {k: v.isoformat() if isinstance(v, date) else v for k, v in params.items()}
-    return [(date.fromisoformat(d), i, b) for d, i, b in raw.execute(sql, values)]
+    try:
+        return [(date.fromisoformat(d), i, b) for d, i, b in raw.execute(sql, values)]
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, values, exc, sqlite3.Error) from exc
 
 
 def stored_bodies(

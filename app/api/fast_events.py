@@ -13,7 +13,6 @@ included. Tests compare the two byte for byte.
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl
@@ -127,9 +126,7 @@ class _Request:
         try:
             with engine.connect() as conn:
                 rows = rendered_pages.page(conn, self.filter, self.limit, self.cursor)
-        # sqlite3's own errors too: on SQLite the page's statement runs on the driver's
-        # cursor (rendered_pages._sqlite_rows), where SQLAlchemy does not wrap them.
-        except (SQLAlchemyError, sqlite3.Error):
+        except SQLAlchemyError:
             raise Declined from None  # the general route reports it (503)
         headers: list[tuple[bytes, bytes]] = []
         token = url = None
