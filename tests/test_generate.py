@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -20,22 +21,27 @@ from app.models import (
     event_actors_table,
     events_table,
 )
-from tests.conftest import page_ids
+from tests.conftest import module_database, page_ids
 
 N = 3000
 
 
-@pytest.fixture
-def generated(engine: Engine, database_url: str) -> Engine:
-    migrate.upgrade(database_url)
-    counts = generate(engine, N, seed=7)
-    assert counts["events"] == N and counts["actors"] == 50
-    assert counts["claims"] >= N
-    return engine
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def generated(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Engine]]:
+    """The URL of, and an engine on, a database of N generated events, shared by the
+    module's tests that only read it: generating it for each test was most of their time."""
+    with module_database(request, tmp_path_factory) as (url, engine):
+        counts = generate(engine, N, seed=7)
+        assert counts["events"] == N and counts["actors"] == 50
+        assert counts["claims"] >= N
+        yield url, engine
 
 
-def test_generated_data_is_consistent(generated: Engine) -> None:
-    with generated.connect() as conn:
+def test_generated_data_is_consistent(generated: tuple[str, Engine]) -> None:
+    _, engine = generated
+    with engine.connect() as conn:
         rows = conn.execute(
             select(claims_table.c.quote, claims_table.c.quote_start, claims_table.c.quote_end,
                    documents_table.c.text, claims_table.c.known_from, documents_table.c.published_latest)
@@ -49,9 +55,10 @@ def test_generated_data_is_consistent(generated: Engine) -> None:
     assert meta.spans is not None and set(meta.spans) == precisions and meta.spans["year"] == 365
 
 
-def test_generate_refuses_a_loaded_database(generated: Engine) -> None:
+def test_generate_refuses_a_loaded_database(generated: tuple[str, Engine]) -> None:
+    _, engine = generated
     with pytest.raises(ValueError, match="not empty"):
-        generate(generated, 10)
+        generate(engine, 10)
 
 
 @pytest.mark.parametrize(
@@ -59,9 +66,10 @@ def test_generate_refuses_a_loaded_database(generated: Engine) -> None:
     [("2024-06-01", "2024-06-30"), ("2023-12-15", "2024-01-10"), ("2022-01", "2022-06")],
 )
 def test_overlap_query_matches_brute_force(
-    generated: Engine, database_url: str, start: str, end: str
+    generated: tuple[str, Engine], start: str, end: str
 ) -> None:
-    with generated.connect() as conn:
+    database_url, engine = generated
+    with engine.connect() as conn:
         actor_events = set(conn.execute(
             select(event_actors_table.c.event_id).where(event_actors_table.c.actor_id.in_(["rus", "rus-army", "rus-intel", "rus-leader", "rus-officials"]))
         ).scalars())  # fmt: skip
@@ -80,8 +88,9 @@ def test_overlap_query_matches_brute_force(
     assert len(found) > 10  # a real page boundary is crossed only on the wider windows
 
 
-def test_claims_are_grouped_into_documents(generated: Engine) -> None:
-    with generated.connect() as conn:
+def test_claims_are_grouped_into_documents(generated: tuple[str, Engine]) -> None:
+    _, engine = generated
+    with engine.connect() as conn:
         assert (
             conn.execute(select(func.count()).select_from(documents_table)).scalar_one() > N // 20
         )
@@ -114,11 +123,12 @@ def test_generated_rows_satisfy_every_key(database_url: str) -> None:
 
 @pytest.mark.parametrize(("claimant", "family"), [("kor", "kor"), ("usa-intel", "usa-intel")])
 def test_claims_by_claimant_match_brute_force(
-    generated: Engine, database_url: str, claimant: str, family: str
+    generated: tuple[str, Engine], claimant: str, family: str
 ) -> None:
     """The per-claimant index scans page through exactly the claimant's claims (sub-actors
     included) in timeline order."""
-    with generated.connect() as conn:
+    database_url, engine = generated
+    with engine.connect() as conn:
         rows = conn.execute(
             select(claims_table.c.id, claims_table.c.claimant_id, events_table.c.date_earliest)
             .join(events_table, events_table.c.id == claims_table.c.event_id)
