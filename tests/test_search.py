@@ -200,3 +200,33 @@ def test_search_on_generated_data_matches_brute_force(
         assert page_ids(client, "/events", params) == expected
     assert len(expected) >= at_least
     assert any(e.date_earliest < lo for e in events if e.id in expected) or lo.month == 1
+
+
+# Searches over the generated data (every precision, thousands of entries), paged with
+# small limits so that pages and cursors fall between the precisions' streams.
+# "synthetic" is in every event's title: that search is the whole timeline.
+GENERATED_SEARCHES = [
+    ({"q": "synthetic", "limit": 97}, 2000),
+    ({"q": "heavy casualties", "limit": 9}, 800),
+    ({"q": "casualties", "from": "2024-06-01", "to": "2024-07-31", "limit": 7}, 30),
+    ({"q": "casualties", "from": "2024-06-01", "to": "2024-07-31", "date_match": "within",
+      "limit": 7}, 18),
+    ({"q": "casualt*", "actor": "rus", "to": "2023-03-31", "limit": 5}, 50),
+    ({"q": "casualties", "from": "2025-02", "known_as_of": "2025-03-01", "limit": 2}, 5),
+    ({"q": "synthetic", "from": "2023", "to": "2023", "type": "casualties", "limit": 11}, 35),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("params", "at_least"), GENERATED_SEARCHES)
+def test_search_pages_are_the_listing_filtered_by_the_words(
+    generated_url: str, params: dict[str, Any], at_least: int
+) -> None:
+    """The same filters without `q` (a listing that reads no search index), kept where one
+    of the event's texts holds every word: the same events in the same order."""
+    words = list(search.terms(params["q"]))
+    others = {k: v for k, v in params.items() if k not in ("q", "limit")}
+    with TestClient(create_app(generated_url)) as client:
+        listing = page_rows(client, "/events", {**others, "limit": 500})
+        expected = _expected(listing, words, params.get("known_as_of"))
+        assert page_ids(client, "/events", params) == expected
+    assert len(expected) >= at_least
