@@ -92,6 +92,9 @@ def seeded(engine: Engine, database_url: str) -> Engine:
 
 @pytest.fixture
 def generated(engine: Engine, database_url: str) -> Engine:
+    """A database of its own, for the tests that rebuild the derived tables or mark them
+    stale; the tests that only read use conftest's module-scoped `generated_engine` (the
+    same data)."""
     migrate.upgrade(database_url)
     generate(engine, 2000, seed=3)
     return engine
@@ -104,8 +107,8 @@ def test_fast_path_equals_general_path_on_the_seeds(seeded: Engine, spec: dict[s
             _pages_agree(conn, spec, limit)
 
 
-def test_fast_path_equals_general_path_on_generated_data(generated: Engine) -> None:
-    with generated.connect() as conn:
+def test_fast_path_equals_general_path_on_generated_data(generated_engine: Engine) -> None:
+    with generated_engine.connect() as conn:
         totals = [_pages_agree(conn, spec, 97) for spec in FILTERS]
     assert totals[0] == 2000 and all(totals), totals
 
@@ -167,8 +170,8 @@ def test_actor_events_follow_their_definition_on_the_seeds(seeded: Engine) -> No
         assert _stored_actor_events(conn) == expected
 
 
-def test_actor_events_follow_their_definition_on_generated_data(generated: Engine) -> None:
-    with generated.connect() as conn:
+def test_actor_events_follow_their_definition_on_generated_data(generated_engine: Engine) -> None:
+    with generated_engine.connect() as conn:
         expected = _actor_events_by_sql(conn)
         assert len(expected) > 4000
         assert _stored_actor_events(conn) == expected
