@@ -203,7 +203,8 @@ def test_search_on_generated_data_matches_brute_force(
 
 
 # Searches over the generated data (every precision, thousands of entries), paged with
-# small limits so that pages and cursors fall between the precisions' streams.
+# small limits so that pages and cursors fall anywhere: among one day's events, between
+# precisions, before and after `from`.
 # "synthetic" is in every event's title: that search is the whole timeline.
 GENERATED_SEARCHES = [
     ({"q": "synthetic", "limit": 97}, 2000),
