@@ -231,6 +231,7 @@ def batches(
         # k distinct items, every ordered choice equally likely, as random.sample, whose
         # general method cost a seventh of the producer's time for these 0-3 of 50.
         n, chosen = len(population), list[str]()
+        k = min(k, n)  # as many as there are: never loop forever on a short population
         while len(chosen) < k:
             item = population[int(rand() * n)]
             if item not in chosen:
