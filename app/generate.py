@@ -17,7 +17,7 @@ import random
 import sqlite3
 import time
 from array import array
-from collections import namedtuple
+from collections import Counter, namedtuple
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -35,6 +35,7 @@ from app.models import DERIVED_TABLES, TABLES_IN_LOAD_ORDER, documents_table
 from app.vocab import EventType, Hedge, Qualifier, Quantity, Role, Stance, Unit
 
 START, END = date(2022, 1, 1), date(2026, 12, 31)
+_FIRST_MONTH = running_counts.month_number(START)
 BATCH_EVENTS = 2_000
 CLAIMS_PER_DOCUMENT = 20
 
@@ -378,18 +379,47 @@ class DayTally:
         size = len(self.scopes) * len(_EVENT_TYPES) * self.days
         self.begun = array("i", bytes(4 * size))
         self.ended = array("i", bytes(4 * size))
+        # The pair series, by month: (kind, scope actor, other actor) -> months.
+        self.actor_ids = ids
+        self.months = running_counts.month_number(date(END.year + 2, 1, 1)) - _FIRST_MONTH
+        self.pair_kinds = (running_counts.PAIR_ACTOR, running_counts.PAIR_CLAIMANT)
+        # Counter number -> count, where a series' counters are `months` consecutive
+        # numbers: sparse (about a tenth of the pairs' months are reached), and counted in C.
+        self.pair_begun: Counter[int] = Counter()
+        self.pair_ended: Counter[int] = Counter()
+        self.position = {a: i for i, a in enumerate(ids)}
+        self.index = index
+        # An event's actors -> offsets into the pair arrays: the same few thousand sets
+        # recur all through the run (its sets of claimants, from 1-4 claims, far less).
+        self.actor_offsets: dict[frozenset[str], tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        self.claimant_offsets = {
+            a: tuple(self.position[up] * self.months for up in index.ancestors(a)) for a in ids
+        }
         # The longest span of each date precision (dataset_meta), counted here too.
         self.spans: dataset_meta.Spans = {}
 
     def add(self, b: Batch) -> None:
+        begun: list[int] = []
+        ended: list[int] = []
+        both: list[int] = []
         for row, roles, claimants in b.claimed:
             scopes = {0}.union(*(self.by_actor[r.actor_id] for r in roles))
             self._count(row.type, row.date_earliest, row.date_latest, scopes)
             reached = set().union(*(self.by_claimant[c] for c in claimants))
             self._count(row.type, row.date_earliest, row.date_latest, reached)
+            self._count_pairs(
+                row.date_earliest, row.date_latest, roles, claimants, begun, ended, both
+            )
         self.spans = dataset_meta.merge(self.spans, dataset_meta.max_spans(
             (row.date_precision, row.date_earliest, row.date_latest) for row, _, _ in b.claimed
         ))  # fmt: skip
+        # Counted in C into a batch's own small Counters, then added up: an indexed `+= 1`
+        # per pair and event in Python, or counting straight into the run's large Counters
+        # (a cache miss a count), cost more than all of the event's other tallies.
+        in_both = Counter(both)
+        for counters, found in ((self.pair_begun, begun), (self.pair_ended, ended)):
+            counters.update(Counter(found))
+            counters.update(in_both)
 
     def _count(self, kind: str, earliest: date, latest: date, scopes: set[int]) -> None:
         first, last, t = (earliest - START).days, (latest - START).days, self.type_at[kind]
@@ -398,11 +428,45 @@ class DayTally:
             self.begun[base + first] += 1
             self.ended[base + last] += 1
 
+    def _count_pairs(
+        self, earliest: date, latest: date, roles: list[ActorRole], claimants: set[str],
+        begun: list[int], ended: list[int], both: list[int],
+    ) -> None:  # fmt: skip
+        """Append the pair counters this event begins in to `begun`, those it ends in to
+        `ended`, or, when it begins and ends in one month, to `both`."""
+        first = running_counts.month_number(earliest) - _FIRST_MONTH
+        last = running_counts.month_number(latest) - _FIRST_MONTH
+        key = frozenset(r.actor_id for r in roles)
+        found = self.actor_offsets.get(key)
+        if found is None:
+            found = self.actor_offsets[key] = self._actor_offsets(key)
+        actor_pairs, claimant_rows = found
+        values = {value for c in claimants for value in self.claimant_offsets[c]}
+        pairs = [*actor_pairs, *[row + value for row in claimant_rows for value in values]]
+        if first == last:  # most events: counted once, into both
+            both += [at + first for at in pairs]
+        else:
+            begun += [at + first for at in pairs]
+            ended += [at + last for at in pairs]
+
+    def _ups(self, actor_ids: frozenset[str]) -> list[int]:
+        ups = {up for a in actor_ids for up in self.index.ancestors(a)}
+        return sorted(self.position[up] for up in ups)
+
+    def _actor_offsets(self, actor_ids: frozenset[str]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """(the counters' offsets of each pair of the actors' scopes, the offset of each
+        scope's claimant series); a counter is at offset + month."""
+        n, months, ups = len(self.actor_ids), self.months, self._ups(actor_ids)
+        pairs = tuple((scope * n + value) * months for scope in ups for value in ups)
+        return pairs, tuple((n + scope) * n * months for scope in ups)
+
     def merge(self, other: DayTally) -> None:
         self.spans = dataset_meta.merge(self.spans, other.spans)
         # Element-wise in C: an indexed Python loop over the 3.4M counters took 2 s.
         self.begun = array("i", map(operator.add, self.begun, other.begun))
         self.ended = array("i", map(operator.add, self.ended, other.ended))
+        self.pair_begun.update(other.pair_begun)
+        self.pair_ended.update(other.pair_ended)
 
     def rows(self) -> Iterator[list[running_counts.Row]]:
         """running_counts rows, a scope at a time."""
@@ -420,6 +484,16 @@ class DayTally:
                     daily[kind] = days
             if daily:
                 yield running_counts.series_rows(scope_kind, scope, daily)
+        series: dict[int, running_counts.Monthly] = {}
+        for counters, end in ((self.pair_begun, 0), (self.pair_ended, 1)):
+            for at, n in counters.items():
+                number, month = divmod(at, self.months)
+                series.setdefault(number, {}).setdefault(_FIRST_MONTH + month, [0, 0])[end] += n
+        ids = self.actor_ids
+        for number in sorted(series):
+            k, pair = divmod(number, len(ids) ** 2)
+            a, v = divmod(pair, len(ids))
+            yield running_counts.monthly_rows(self.pair_kinds[k], ids[a], ids[v], series[number])
 
 
 def _produce(n_events: int, seed: int, part: int, queue: Any) -> None:

@@ -259,14 +259,17 @@ class ActorAncestor(SQLModel, table=True):
 class RunningCount(SQLModel, table=True):
     """Derived: for each scope (of kind 'actor': every event, '', or an actor's with its
     sub-actors'; of kind 'claimant': the events with a claim by the actor or a sub-actor) and
-    type ('' for all), how many events have begun and how many have ended by each day on
-    which one of them begins or ends (app/running_counts.py)."""
+    event type ('' for all), how many events have begun and how many have ended by each day
+    on which one of them begins or ends; and for each actor's events and another actor (kinds
+    'pair_actor', 'pair_claim': events involving it, or with a claim by it), the same by
+    month (app/running_counts.py)."""
 
     __tablename__ = "running_counts"
 
     scope_kind: str = Field(primary_key=True, max_length=10)
     scope: str = Field(primary_key=True, max_length=ID_LENGTH)
-    type: str = Field(primary_key=True, max_length=40)
+    # An event type ('' for all), or the other actor of a pair kind.
+    value: str = Field(primary_key=True, max_length=ID_LENGTH)
     day: date = Field(primary_key=True)
     started: int
     ended: int

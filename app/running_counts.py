@@ -1,27 +1,34 @@
-"""Running counts of events day by day, per actor and type (`running_counts`, a derived
-table): how many events a date range selects, in two index lookups whatever the number of
-events. /events/facets reads them (app/facets.py).
+"""Running counts of events, per actor and type by day, and per pair of actors by month
+(`running_counts`, a derived table): how many events a date range selects, in two index
+lookups whatever the number of events. /events/facets reads them (app/facets.py).
 
-A series is a scope and a type (`ALL` for every type). A scope is of kind `ACTOR` (every
-event, `ALL`, or an actor's events with its sub-actors', as actor_events lists them) or
-`CLAIMANT` (the events with a claim by the actor or a sub-actor). The series' row for day d
-holds `started`, how many of its events begin on or before d, and `ended`, how many end on
-or before d. Rows exist only where a count changes: at most two per event, and on dense
-data at most one per day and series, so the table is bounded by the calendar, not by the
-number of events. The events whose dates overlap [from, to] are those that began by `to`,
-less those that had ended before `from` (an event that ended before `from` began before
-`to`):
+A series is a scope and a value. A scope is of kind `ACTOR` (every event, `ALL`, or an
+actor's events with its sub-actors', as actor_events lists them) or `CLAIMANT` (the events
+with a claim by the actor or a sub-actor), and its values are the event types (`ALL` for
+every type). The series' row for day d holds `started`, how many of its events begin on or
+before d, and `ended`, how many end on or before d. Rows exist only where a count changes:
+at most two per event, and on dense data at most one per day and series, so the table is
+bounded by the calendar, not by the number of events. The events whose dates overlap
+[from, to] are those that began by `to`, less those that had ended before `from` (an event
+that ended before `from` began before `to`):
 
     overlap(from, to) = started(on or before to) - ended(before from)
 
 each read from the series' last row on or before `to`, or before `from` (0 if none).
+
+The pair kinds, `PAIR_ACTOR` and `PAIR_CLAIMANT`, count an actor's events (the scope, as
+actor_events lists them) that involve another actor, or have a claim by it, with its
+sub-actors (the value), all types together: the actor and claimant facets under an actor
+filter. There are about 2,500 pairs of each kind at 50 actors, so these series keep a row
+per month, on its last day, not per day: `window` turns a range into whole months, and the
+caller counts the events of its partial months from actor_events (app/facets.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from sqlalchemy import (
@@ -31,10 +38,12 @@ from sqlalchemy import (
     text,
 )
 
+from app.models import actor_events_table as AE
 from app.models import running_counts_table as RC
 
 ALL = ""
 ACTOR, CLAIMANT = "actor", "claimant"
+PAIR_ACTOR, PAIR_CLAIMANT = "pair_actor", "pair_claim"
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,7 @@ class Window:
     """The events of one series whose dates overlap [date_from, date_to] (None: open)."""
 
     scope: str
-    type: str
+    value: str
     date_from: date | None
     date_to: date | None
     scope_kind: str = ACTOR
@@ -58,7 +67,7 @@ def count(conn: Connection, windows: Sequence[Window]) -> list[int]:
         # Open ends as the calendar's ends: no event ends before date.min.
         lo, hi = w.date_from or date.min, w.date_to or date.max
         ends = (lo, hi) if postgres else (lo.isoformat(), hi.isoformat())
-        params += [k, w.scope_kind, w.scope, w.type, *ends]
+        params += [k, w.scope_kind, w.scope, w.value, *ends]
     counts = [0] * len(windows)
     for k, n in conn.exec_driver_sql(_count_sql(len(windows), postgres), tuple(params)):
         counts[k] = n
@@ -75,21 +84,23 @@ def _count_sql(n: int, postgres: bool) -> str:
     def last(value: str, bound: str) -> str:
         return (
             f"coalesce((SELECT r.{value} FROM running_counts AS r "
-            "WHERE r.scope_kind = q.scope_kind AND r.scope = q.scope AND r.type = q.type "
+            "WHERE r.scope_kind = q.scope_kind AND r.scope = q.scope AND r.value = q.value "
             f"AND r.day {bound} "
             "ORDER BY r.day DESC LIMIT 1), 0)"
         )
 
     # Begun on or before `to`, less ended before `from`.
     return (
-        f"WITH q (k, scope_kind, scope, type, lo, hi) AS (VALUES {', '.join([row] * n)}) "
+        f"WITH q (k, scope_kind, scope, value, lo, hi) AS (VALUES {', '.join([row] * n)}) "
         f"SELECT q.k, {last('started', '<= q.hi')} - {last('ended', '< q.lo')} FROM q"
     )
 
 
 def extent(conn: Connection, scope: str) -> tuple[date, date] | None:
     """The first day an event of the scope begins and the last day one ends."""
-    series = select(RC.c.day).where(RC.c.scope_kind == ACTOR, RC.c.scope == scope, RC.c.type == ALL)
+    series = select(RC.c.day).where(
+        RC.c.scope_kind == ACTOR, RC.c.scope == scope, RC.c.value == ALL
+    )
     first = conn.execute(series.order_by(RC.c.day).limit(1)).scalar()
     last = conn.execute(series.order_by(RC.c.day.desc()).limit(1)).scalar()
     return None if first is None or last is None else (first, last)
@@ -116,6 +127,67 @@ def series_rows(scope_kind: str, scope: str, daily: Daily) -> list[Row]:
             ended += days[day][1]
             rows.append((scope_kind, scope, kind, day, started, ended))
     return rows
+
+
+def month_number(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def month_end(number: int) -> date:
+    year, month = divmod(number + 1, 12)
+    return date(year, month + 1, 1) - timedelta(days=1) if year <= 9999 else date.max
+
+
+Monthly = dict[int, list[int]]  # month number -> [events begun, events ended]
+Pairs = dict[tuple[str, str, str], Monthly]  # (pair kind, scope, value) -> its months
+
+
+def monthly_rows(scope_kind: str, scope: str, value: str, months: Monthly) -> list[Row]:
+    """A pair series' rows, in key order: one on the last day of each month in which one
+    of its events begins or ends."""
+    rows = []
+    started = ended = 0
+    for number in sorted(months):
+        started += months[number][0]
+        ended += months[number][1]
+        rows.append((scope_kind, scope, value, month_end(number), started, ended))
+    return rows
+
+
+def pair_window(
+    scope_kind: str, scope: str, value: str, date_from: date | None, date_to: date | None
+) -> Window:
+    """The whole months' part of a pair series' count over [date_from, date_to]: begun by
+    the last month end on or before `to`, less ended before the first day of `from`'s
+    month. What the range's partial months add is the events of the scope that begin
+    after that month end, by `to`, and take away, those that end in `from`'s month before
+    `from`: `partial_months` gives both ranges."""
+    lo = None if date_from is None else date_from.replace(day=1)
+    hi = None if date_to is None else _month_end_by(date_to)
+    return Window(scope, value, lo, hi, scope_kind)
+
+
+def partial_months(
+    date_from: date | None, date_to: date | None
+) -> tuple[tuple[date, date] | None, tuple[date, date] | None]:
+    """([first, last] of the days on which events that begin count in, [first, last] of
+    those on which events that end count out), each None when the range's end is a month
+    boundary or open; see pair_window."""
+    begun = None
+    if date_to is not None and _month_end_by(date_to) != date_to:
+        begun = (date_to.replace(day=1), date_to)
+    ended = None
+    if date_from is not None and date_from.day != 1:
+        ended = (date_from.replace(day=1), date_from - timedelta(days=1))
+    return begun, ended
+
+
+def _month_end_by(day: date) -> date:
+    """The last month end on or before `day` (date.min, which no row is on, if none)."""
+    first = day.replace(day=1)
+    if month_end(month_number(day)) == day:
+        return day
+    return date.min if first == date.min else first - timedelta(days=1)
 
 
 def fill(conn: Connection) -> None:
@@ -145,9 +217,22 @@ def fill(conn: Connection) -> None:
         scopes.setdefault((scope_kind, scope), {}).setdefault(kind, {})[day] = [begun, ended]
     for (scope_kind, scope), daily in scopes.items():
         _insert(conn, series_rows(scope_kind, scope, daily))
+    pairs: Pairs = {}
+    for scope, earliest, latest, actor_ids, claimant_ids in conn.execute(
+        select(AE.c.actor_id, AE.c.date_earliest, AE.c.date_latest, AE.c.actor_ids,
+               AE.c.claimant_ids)
+    ):  # fmt: skip
+        begun, ended = month_number(earliest), month_number(latest)
+        for kind, ids in ((PAIR_ACTOR, actor_ids), (PAIR_CLAIMANT, claimant_ids)):
+            for value in ids.split(",") if ids else ():
+                months = pairs.setdefault((kind, scope, value), {})
+                months.setdefault(begun, [0, 0])[0] += 1
+                months.setdefault(ended, [0, 0])[1] += 1
+    for (kind, scope, value), months in sorted(pairs.items()):
+        _insert(conn, monthly_rows(kind, scope, value, months))
 
 
 def _insert(conn: Connection, rows: list[Row]) -> None:
     if rows:
-        keys = ("scope_kind", "scope", "type", "day", "started", "ended")
+        keys = ("scope_kind", "scope", "value", "day", "started", "ended")
         conn.execute(RC.insert(), [dict(zip(keys, row, strict=True)) for row in rows])
