@@ -16,7 +16,7 @@ means "any of"), so a client can show it beside a link that applies it:
 An event counts once per value, so the counts of a multi-valued facet (actor, claimant,
 year) can add up to more than `total`.
 
-Three ways to count, with the same results (tests compare them), all but the last on
+Four ways to count, with the same results (tests compare them), all but the last on
 fresh derived tables:
 
 - When the filters are at most one actor, dates that overlap and types (a timeline's
@@ -24,12 +24,16 @@ fresh derived tables:
   and, with no actor filter, the actors and the claimants, in two index lookups a count
   whatever the number of events. A year outside the range counts only the events that
   cross the range's boundary into it, read within the longest span of each precision.
+- With one actor and no type filter, the actors and the claimants come from its pair
+  series in `running_counts`, kept by month: the range's whole months in two lookups a
+  count, and its partial months, at most one at each end, from the actor's `actor_events`
+  rows that begin or end in them. The cost is bounded by two months' events, not by the
+  range.
 - When the filters are actors, dates and types (no search, claim filter or knowledge
   time): the actors' `actor_events` rows in the date range, one index range per actor and
   precision, carry each event's actors and claimants, joined into one string a facet and
   counted in Python; the rest comes by day when it can. The cost grows with the matching
-  events, at a few microseconds each (an actor's events by every other actor by day would
-  be a series per pair).
+  events, at a few microseconds each.
 - Otherwise, one SQL aggregate over the matching events, joined with event_actors and
   claims: its cost grows with how many events match, not with the size of the database.
 """
@@ -138,12 +142,16 @@ def count_facets(
     scope = _running_scope(f) if derived else None
     # Actor and claimant counts of every event in range are their own scopes' totals.
     by_day = {n for n in ("actor", "claimant") if n in names and scope == running_counts.ALL}
-    by_actor = {"actor", "claimant"} & set(names) - by_day
+    # Of one actor's events, of every type: its pairs' series, by month.
+    by_pair: set[str] = set()
+    if scope not in (None, running_counts.ALL) and not f.types:
+        by_pair = {"actor", "claimant"} & set(names)
+    by_event = {"actor", "claimant"} & set(names) - by_day - by_pair
     listed = None
-    if derived and _listable(f) and (scope is None or by_actor):
+    if derived and _listable(f) and (scope is None or by_event):
         listed = _listed(f)
     matched = None
-    if listed is None and (scope is None or by_actor):
+    if listed is None and (scope is None or by_event):
         matched = _matched(f, derived)
     out: dict[str, list[dict[str, Any]]] = {}
     if scope is not None:
@@ -166,8 +174,12 @@ def count_facets(
         for window, n in zip(windows, running_counts.count(conn, windows), strict=True):
             per_actor[window.scope] += n
         out[name] = _actors(index, per_actor.items())
-    if listed is not None and by_actor:
-        wanted = [n for n in ("actor", "claimant") if n in by_actor]
+    if by_pair:
+        assert scope is not None
+        for facet, counts in _counted_by_pair(conn, index, f, scope, sorted(by_pair)).items():
+            out[facet] = _actors(index, counts.items())
+    if listed is not None and by_event:
+        wanted = [n for n in ("actor", "claimant") if n in by_event]
         joined = conn.execute(select(*(_joined(conn, listed.c[f"{n}_ids"]) for n in wanted)))
         for facet, ids in zip(wanted, joined.one(), strict=True):
             # One string per facet, split and counted in C. Fetched row by row, each row's
@@ -190,9 +202,9 @@ def count_facets(
             )
             return _actors(index, conn.execute(stmt).all())
 
-        if "actor" in names and "actor" not in by_day:
+        if "actor" in by_event:
             out["actor"] = rolled_up(EA.c.event_id, EA.c.actor_id)
-        if "claimant" in names and "claimant" not in by_day:
+        if "claimant" in by_event:
             out["claimant"] = rolled_up(
                 C.c.event_id, C.c.claimant_id, known_condition(f), *claim_conditions(f)
             )
@@ -233,6 +245,61 @@ def _listed(f: TimelineFilter) -> Any:
     ]  # fmt: skip
     # An event listed under several of the actors is one event: its rows are equal.
     return (union if len(ids) > 1 else union_all)(*parts).cte("listed")
+
+
+_PAIR_KINDS = {"actor": running_counts.PAIR_ACTOR, "claimant": running_counts.PAIR_CLAIMANT}
+
+
+def _counted_by_pair(
+    conn: Connection, index: ActorIndex, f: TimelineFilter, scope: str, names: list[str]
+) -> dict[str, Counter[str]]:
+    """The actor and claimant counts of one actor scope's events in an overlapping date
+    range: the range's whole months from the pair series (two lookups a count), its partial
+    months from the scope's actor_events rows that begin or end in them
+    (running_counts.pair_window). So the cost grows with the events of at most two months,
+    not with the range."""
+    assert f.spans is not None
+    windows = [
+        (name, running_counts.pair_window(_PAIR_KINDS[name], scope, v, f.date_from, f.date_to))
+        for name in names
+        for v in index.actors
+    ]
+    counts: dict[str, Counter[str]] = {name: Counter() for name in names}
+    for (name, window), n in zip(
+        windows, running_counts.count(conn, [w for _, w in windows]), strict=True
+    ):
+        counts[name][window.value] += n
+    begun, ended = running_counts.partial_months(f.date_from, f.date_to)
+    sides: list[tuple[int, list[Any]]] = []
+    if begun is not None:
+        first, last = begun
+        sides.append((1, [
+            select(AE.c.actor_ids, AE.c.claimant_ids).where(
+                AE.c.actor_id == scope, AE.c.date_precision == precision,
+                AE.c.date_earliest >= first, AE.c.date_earliest <= last,
+            )
+            for precision, _ in f.spans
+        ]))  # fmt: skip
+    if ended is not None:
+        first, last = ended
+        sides.append((-1, [
+            select(AE.c.actor_ids, AE.c.claimant_ids).where(
+                AE.c.actor_id == scope, AE.c.date_precision == precision,
+                # an event that ends on `first` or later begins within its span before it
+                AE.c.date_earliest >= first - timedelta(days=min(span, first.toordinal() - 1)),
+                AE.c.date_earliest <= last, AE.c.date_latest >= first, AE.c.date_latest <= last,
+            )
+            for precision, span in f.spans
+        ]))  # fmt: skip
+    for sign, parts in sides:
+        rows = union_all(*parts).subquery()
+        joined = conn.execute(select(*(_joined(conn, rows.c[f"{n}_ids"]) for n in names)))
+        for name, ids in zip(names, joined.one(), strict=True):
+            found = Counter((ids or "").split(","))
+            found.pop("", None)
+            for value, n in found.items():
+                counts[name][value] += sign * n
+    return counts
 
 
 def _joined(conn: Connection, ids: Any) -> Any:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy import event as sa_event
 
-from app import dataset_meta, migrate
+from app import dataset_meta, migrate, running_counts
 from app.actor_index import ActorIndex
 from app.facets import FACETS, count_facets
 from app.filters import TimelineFilter
@@ -132,59 +132,70 @@ def test_counts_match_brute_force_on_generated_data(engine: Engine, database_url
 
 
 # Filters for the derived paths. `running`: the total, types and years are counted by day
-# from running_counts (at most one actor scope, overlapping dates, types). `listed`: the
-# events are some actors' in a date range (no search, claim filter or knowledge time), so
-# the counts not taken by day are read from the actors' actor_events rows. Neither: the
-# matching events are selected and their facets aggregated.
-DERIVED_CASES: list[tuple[dict[str, Any], bool, bool]] = [
-    ({}, True, False),
+# from running_counts (at most one actor scope, overlapping dates, types). The actor and
+# claimant counts: "day", every event's, by day; "pair", one actor scope's, of every type,
+# by month from the pair series, with the range's partial months read from actor_events;
+# "listed", the events are some actors' in a date range (no search, claim filter or
+# knowledge time), read from the actors' actor_events rows; "aggregated", the matching
+# events are selected and their facets aggregated (and so are the total, types and years).
+DERIVED_CASES: list[tuple[dict[str, Any], bool, str]] = [
+    ({}, True, "day"),
     ({"actor": ("rus",), "date_from": date(2024, 2, 1), "date_to": date(2024, 2, 29)}, True,
-     True),
+     "pair"),
     # On year boundaries, the events under way across them are counted by day.
-    ({"date_from": date(2023, 1, 1), "date_to": date(2023, 12, 31)}, True, False),
+    ({"date_from": date(2023, 1, 1), "date_to": date(2023, 12, 31)}, True, "day"),
     ({"actor": ("kor",), "date_from": date(2024, 1, 1), "date_to": date(2024, 12, 31),
-      "types": ("combat", "denial")}, True, True),
+      "types": ("combat", "denial")}, True, "listed"),
     # Winter seasons and 60-day ranges cross the year boundaries into 2023 and 2025.
-    ({"date_from": date(2024, 1, 10), "date_to": date(2024, 12, 20)}, True, False),
+    ({"date_from": date(2024, 1, 10), "date_to": date(2024, 12, 20)}, True, "day"),
     ({"actor": ("kor",), "date_from": date(2025, 1, 1), "date_to": date(2025, 1, 1)}, True,
-     True),
-    ({"actor": ("ukr-army",), "date_from": date(2023, 6, 15)}, True, True),
+     "pair"),
+    ({"actor": ("ukr-army",), "date_from": date(2023, 6, 15)}, True, "pair"),
     ({"actor": ("usa",), "date_to": date(2022, 9, 30), "types": ("combat", "statement")}, True,
-     True),
+     "listed"),
     ({"types": ("denial",), "date_from": date(2024, 12, 1), "date_to": date(2025, 2, 1)}, True,
-     False),
+     "day"),
     # A sub-actor repeated beside its parent adds nothing: one scope.
-    ({"actor": ("rus", "rus-army"), "date_from": date(2022, 3, 1)}, True, True),
+    ({"actor": ("rus", "rus-army"), "date_from": date(2022, 3, 1)}, True, "pair"),
+    # Partial months at both ends, and both ends in one month: the whole months' part is
+    # then the events under way across the month's start.
+    ({"actor": ("rus",), "date_from": date(2024, 6, 10), "date_to": date(2024, 7, 20)}, True,
+     "pair"),
+    ({"actor": ("dprk",), "date_from": date(2024, 3, 5), "date_to": date(2024, 3, 25)}, True,
+     "pair"),
+    ({"actor": ("kor-intel",), "date_to": date(2023, 2, 14)}, True, "pair"),
+    ({"actor": ("usa",), "date_from": date(2024, 1, 1), "date_to": date(2024, 12, 31)}, True,
+     "pair"),
     # Unrelated actors: an event of both is listed twice and counted once.
-    ({"actor": ("rus", "kor-intel"), "date_from": date(2023, 6, 1)}, False, True),
+    ({"actor": ("rus", "kor-intel"), "date_from": date(2023, 6, 1)}, False, "listed"),
     ({"actor": ("rus", "ukr"), "date_from": date(2024, 1, 1), "types": ("combat",)}, False,
-     True),
+     "listed"),
     ({"actor": ("ukr",), "date_from": date(2024, 1, 1), "date_to": date(2024, 6, 30),
-      "within": True}, False, True),
+      "within": True}, False, "listed"),
     ({"actor": ("rus",), "date_from": date(2024, 1, 1), "search": ("casualties", "heavy")},
-     False, False),
+     False, "aggregated"),
     ({"actor": ("usa",), "date_from": date(2024, 1, 1), "known_as_of": date(2024, 6, 1)},
-     False, False),
-    ({"date_from": date(2024, 1, 1), "known_as_of": date(2024, 6, 1)}, False, False),
+     False, "aggregated"),
+    ({"date_from": date(2024, 1, 1), "known_as_of": date(2024, 6, 1)}, False, "aggregated"),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("params", "running", "listed"),
+    ("params", "running", "mode"),
     DERIVED_CASES,
     ids=[str(i) for i in range(len(DERIVED_CASES))],
 )
 def test_derived_paths_count_as_the_general_path(
-    generated_engine: Engine, params: dict[str, Any], running: bool, listed: bool
+    generated_engine: Engine, params: dict[str, Any], running: bool, mode: str
 ) -> None:
     """With fresh derived tables, counts come from running_counts, from the actors'
     actor_events rows, or from the matching events rolled up through actor_ancestors;
     without, from events and the actor index. Same counts."""
     engine = generated_engine
-    statements: list[str] = []
+    statements: list[tuple[str, Any]] = []
 
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        statements.append((statement, parameters))
 
     with engine.connect() as conn:
         index = ActorIndex.load(conn)
@@ -204,12 +215,24 @@ def test_derived_paths_count_as_the_general_path(
                 fast = count_facets(conn, index, f, names, derived=True)
                 assert fast["total"] == general["total"] > 0
                 assert fast["facets"] == {name: general["facets"][name] for name in names}
-                # Counted by day or listed, the matching events are never selected to be
-                # joined with event_actors and claims.
-                aggregated = any("matched" in s for s in statements)
-                assert aggregated == (not running and not listed)
-                read_listed = any("actor_ids" in s for s in statements)
-                assert read_listed == (listed and (not running or names != ("type", "year")))
+                by_actor = names != ("type", "year")
+                # Counted by day, by pair or listed, the matching events are never
+                # selected to be joined with event_actors and claims.
+                aggregated = any("matched" in s for s, _ in statements)
+                assert aggregated == (mode == "aggregated")
+                paired = any(
+                    kind in (p or ())
+                    for _, p in statements
+                    for kind in (running_counts.PAIR_ACTOR, running_counts.PAIR_CLAIMANT)
+                )
+                assert paired == (mode == "pair" and by_actor)
+                read_ids = any("actor_ids" in s for s, _ in statements)
+                if mode == "pair":
+                    # Only a partial month's events are read, and only for those counts.
+                    begun, ended = running_counts.partial_months(f.date_from, f.date_to)
+                    assert read_ids == (by_actor and (begun or ended) is not None)
+                else:
+                    assert read_ids == (mode == "listed" and (not running or by_actor))
         finally:
             sa_event.remove(engine, "before_cursor_execute", record)
     # The cases with years outside the range reached by crossing events really have some.
