@@ -383,10 +383,10 @@ class DayTally:
         self.actor_ids = ids
         self.months = running_counts.month_number(date(END.year + 2, 1, 1)) - _FIRST_MONTH
         self.pair_kinds = (running_counts.PAIR_ACTOR, running_counts.PAIR_CLAIMANT)
-        # Counter number -> count, where a series' counters are `months` consecutive
-        # numbers: sparse (about a tenth of the pairs' months are reached), and counted in C.
-        self.pair_begun: Counter[int] = Counter()
-        self.pair_ended: Counter[int] = Counter()
+        # Dense too (3.4 MB): counters keyed in a dict took 46 MB more a producer.
+        pair_size = len(self.pair_kinds) * len(ids) ** 2 * self.months
+        self.pair_begun = array("i", bytes(4 * pair_size))
+        self.pair_ended = array("i", bytes(4 * pair_size))
         self.position = {a: i for i, a in enumerate(ids)}
         self.index = index
         # An event's actors -> offsets into the pair arrays: the same few thousand sets
@@ -413,13 +413,14 @@ class DayTally:
         self.spans = dataset_meta.merge(self.spans, dataset_meta.max_spans(
             (row.date_precision, row.date_earliest, row.date_latest) for row, _, _ in b.claimed
         ))  # fmt: skip
-        # Counted in C into a batch's own small Counters, then added up: an indexed `+= 1`
-        # per pair and event in Python, or counting straight into the run's large Counters
-        # (a cache miss a count), cost more than all of the event's other tallies.
-        in_both = Counter(both)
+        # Counted in C, a batch at a time, then added once per distinct counter: an
+        # indexed `+= 1` per pair and event in Python cost more than all of the event's
+        # other tallies.
+        in_both = Counter(both).items()
         for counters, found in ((self.pair_begun, begun), (self.pair_ended, ended)):
-            counters.update(Counter(found))
-            counters.update(in_both)
+            for counted in (Counter(found).items(), in_both):
+                for at, n in counted:
+                    counters[at] += n
 
     def _count(self, kind: str, earliest: date, latest: date, scopes: set[int]) -> None:
         first, last, t = (earliest - START).days, (latest - START).days, self.type_at[kind]
@@ -465,8 +466,8 @@ class DayTally:
         # Element-wise in C: an indexed Python loop over the 3.4M counters took 2 s.
         self.begun = array("i", map(operator.add, self.begun, other.begun))
         self.ended = array("i", map(operator.add, self.ended, other.ended))
-        self.pair_begun.update(other.pair_begun)
-        self.pair_ended.update(other.pair_ended)
+        self.pair_begun = array("i", map(operator.add, self.pair_begun, other.pair_begun))
+        self.pair_ended = array("i", map(operator.add, self.pair_ended, other.pair_ended))
 
     def rows(self) -> Iterator[list[running_counts.Row]]:
         """running_counts rows, a scope at a time."""
@@ -484,16 +485,22 @@ class DayTally:
                     daily[kind] = days
             if daily:
                 yield running_counts.series_rows(scope_kind, scope, daily)
-        series: dict[int, running_counts.Monthly] = {}
-        for counters, end in ((self.pair_begun, 0), (self.pair_ended, 1)):
-            for at, n in counters.items():
-                number, month = divmod(at, self.months)
-                series.setdefault(number, {}).setdefault(_FIRST_MONTH + month, [0, 0])[end] += n
-        ids = self.actor_ids
-        for number in sorted(series):
-            k, pair = divmod(number, len(ids) ** 2)
-            a, v = divmod(pair, len(ids))
-            yield running_counts.monthly_rows(self.pair_kinds[k], ids[a], ids[v], series[number])
+        ids, months = self.actor_ids, self.months
+        for number in range(len(self.pair_kinds) * len(ids) ** 2):
+            base = number * months
+            counts = zip(
+                self.pair_begun[base : base + months], self.pair_ended[base : base + months],
+                strict=True,
+            )  # fmt: skip
+            by_month = {_FIRST_MONTH + m: [b, e] for m, (b, e) in enumerate(counts) if b or e}
+            if by_month:
+                k, pair = divmod(number, len(ids) ** 2)
+                a, v = divmod(pair, len(ids))
+                yield running_counts.monthly_rows(self.pair_kinds[k], ids[a], ids[v], by_month)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The writer only merges and writes the counts: the producer's cache stays behind.
+        return {**self.__dict__, "actor_offsets": {}}
 
 
 def _produce(n_events: int, seed: int, part: int, queue: Any) -> None:
