@@ -20,8 +20,8 @@ The pair kinds, `PAIR_ACTOR` and `PAIR_CLAIMANT`, count an actor's events (the s
 actor_events lists them) that involve another actor, or have a claim by it, with its
 sub-actors (the value), all types together: the actor and claimant facets under an actor
 filter. There are about 2,500 pairs of each kind at 50 actors, so these series keep a row
-per month, on its last day, not per day: `window` turns a range into whole months, and the
-caller counts the events of its partial months from actor_events (app/facets.py).
+per month, on its last day, not per day: `pair_window` turns a range into whole months,
+and the caller counts the events of its partial months from actor_events (app/facets.py).
 """
 
 from __future__ import annotations
@@ -193,7 +193,8 @@ def _month_end_by(day: date) -> date:
 def fill(conn: Connection) -> None:
     """Fill running_counts from events, actor_events and claims (actor_events and
     actor_ancestors filled first): each event counted on its first and last day in each of
-    its scopes' series, then run through a sum per series."""
+    its scopes' series, then run through a sum per series; the pair series likewise by
+    month."""
     scoped = (
         f"SELECT '{ACTOR}' AS scope_kind, '{ALL}' AS scope, type, date_earliest, date_latest "
         f"FROM events UNION ALL SELECT '{ACTOR}', actor_id, type, date_earliest, date_latest "
@@ -218,10 +219,11 @@ def fill(conn: Connection) -> None:
     for (scope_kind, scope), daily in scopes.items():
         _insert(conn, series_rows(scope_kind, scope, daily))
     pairs: Pairs = {}
-    for scope, earliest, latest, actor_ids, claimant_ids in conn.execute(
-        select(AE.c.actor_id, AE.c.date_earliest, AE.c.date_latest, AE.c.actor_ids,
-               AE.c.claimant_ids)
-    ):  # fmt: skip
+    # The pair series, by month, from each actor_events row's id lists.
+    rows = select(
+        AE.c.actor_id, AE.c.date_earliest, AE.c.date_latest, AE.c.actor_ids, AE.c.claimant_ids
+    ).execution_options(yield_per=20_000)  # in bounded memory, on PostgreSQL too
+    for scope, earliest, latest, actor_ids, claimant_ids in conn.execute(rows):
         begun, ended = month_number(earliest), month_number(latest)
         for kind, ids in ((PAIR_ACTOR, actor_ids), (PAIR_CLAIMANT, claimant_ids)):
             for value in ids.split(",") if ids else ():
