@@ -17,7 +17,7 @@ import random
 import sqlite3
 import time
 from array import array
-from collections import Counter, namedtuple
+from collections import namedtuple
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -389,40 +389,21 @@ class DayTally:
         pair_size = len(self.pair_kinds) * len(ids) ** 2 * self.months
         self.pair_begun = array("i", bytes(4 * pair_size))
         self.pair_ended = array("i", bytes(4 * pair_size))
-        self.position = {a: i for i, a in enumerate(ids)}
-        self.index = index
-        # An event's actors -> offsets into the pair arrays: the same few thousand sets
-        # recur all through the run (its sets of claimants, from 1-4 claims, far less).
-        self.actor_offsets: dict[frozenset[str], tuple[tuple[int, ...], tuple[int, ...]]] = {}
-        self.claimant_offsets = {
-            a: tuple(self.position[up] * self.months for up in index.ancestors(a)) for a in ids
-        }
+        position = {a: i for i, a in enumerate(ids)}
+        self.ups = {a: sorted(position[up] for up in index.ancestors(a)) for a in ids}
         # The longest span of each date precision (dataset_meta), counted here too.
         self.spans: dataset_meta.Spans = {}
 
     def add(self, b: Batch) -> None:
-        begun: list[int] = []
-        ended: list[int] = []
-        both: list[int] = []
         for row, roles, claimants in b.claimed:
             scopes = {0}.union(*(self.by_actor[r.actor_id] for r in roles))
             self._count(row.type, row.date_earliest, row.date_latest, scopes)
             reached = set().union(*(self.by_claimant[c] for c in claimants))
             self._count(row.type, row.date_earliest, row.date_latest, reached)
-            self._count_pairs(
-                row.date_earliest, row.date_latest, roles, claimants, begun, ended, both
-            )
+            self._count_pairs(row.date_earliest, row.date_latest, roles, claimants)
         self.spans = dataset_meta.merge(self.spans, dataset_meta.max_spans(
             (row.date_precision, row.date_earliest, row.date_latest) for row, _, _ in b.claimed
         ))  # fmt: skip
-        # Counted in C, a batch at a time, then added once per distinct counter: an
-        # indexed `+= 1` per pair and event in Python cost more than all of the event's
-        # other tallies.
-        in_both = Counter(both).items()
-        for counters, found in ((self.pair_begun, begun), (self.pair_ended, ended)):
-            for counted in (Counter(found).items(), in_both):
-                for at, n in counted:
-                    counters[at] += n
 
     def _count(self, kind: str, earliest: date, latest: date, scopes: set[int]) -> None:
         first, last, t = (earliest - START).days, (latest - START).days, self.type_at[kind]
@@ -432,36 +413,24 @@ class DayTally:
             self.ended[base + last] += 1
 
     def _count_pairs(
-        self, earliest: date, latest: date, roles: list[ActorRole], claimants: set[str],
-        begun: list[int], ended: list[int], both: list[int],
-    ) -> None:  # fmt: skip
-        """Append the pair counters this event begins in to `begun`, those it ends in to
-        `ended`, or, when it begins and ends in one month, to `both`."""
+        self, earliest: date, latest: date, roles: list[ActorRole], claimants: set[str]
+    ) -> None:
+        # About a fifth of the producer's work (28.5 pairs an event). Offsets cached per
+        # actor set, or the counts gathered per batch and counted by Counter in C, cost as
+        # many instructions (docs/benchmarks.md), so the plain loop stays.
         first = running_counts.month_number(earliest) - _FIRST_MONTH
         last = running_counts.month_number(latest) - _FIRST_MONTH
-        key = frozenset(r.actor_id for r in roles)
-        found = self.actor_offsets.get(key)
-        if found is None:
-            found = self.actor_offsets[key] = self._actor_offsets(key)
-        actor_pairs, claimant_rows = found
-        values = {value for c in claimants for value in self.claimant_offsets[c]}
-        pairs = [*actor_pairs, *[row + value for row in claimant_rows for value in values]]
-        if first == last:  # most events: counted once, into both
-            both += [at + first for at in pairs]
-        else:
-            begun += [at + first for at in pairs]
-            ended += [at + last for at in pairs]
-
-    def _ups(self, actor_ids: frozenset[str]) -> list[int]:
-        ups = {up for a in actor_ids for up in self.index.ancestors(a)}
-        return sorted(self.position[up] for up in ups)
-
-    def _actor_offsets(self, actor_ids: frozenset[str]) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """(the counters' offsets of each pair of the actors' scopes, the offset of each
-        scope's claimant series); a counter is at offset + month."""
-        n, months, ups = len(self.actor_ids), self.months, self._ups(actor_ids)
-        pairs = tuple((scope * n + value) * months for scope in ups for value in ups)
-        return pairs, tuple((n + scope) * n * months for scope in ups)
+        n, months = len(self.actor_ids), self.months
+        ups = sorted({up for r in roles for up in self.ups[r.actor_id]})
+        claimed = sorted({up for c in claimants for up in self.ups[c]})
+        begun, ended = self.pair_begun, self.pair_ended
+        for scope in ups:
+            for kind, values in ((0, ups), (1, claimed)):
+                row = (kind * n + scope) * n
+                for value in values:
+                    base = (row + value) * months
+                    begun[base + first] += 1
+                    ended[base + last] += 1
 
     def merge(self, other: DayTally) -> None:
         self.spans = dataset_meta.merge(self.spans, other.spans)
@@ -499,10 +468,6 @@ class DayTally:
                 k, pair = divmod(number, len(ids) ** 2)
                 a, v = divmod(pair, len(ids))
                 yield running_counts.monthly_rows(self.pair_kinds[k], ids[a], ids[v], by_month)
-
-    def __getstate__(self) -> dict[str, Any]:
-        # The writer only merges and writes the counts: the producer's cache stays behind.
-        return {**self.__dict__, "actor_offsets": {}}
 
 
 def _produce(n_events: int, seed: int, part: int, queue: Any) -> None:
