@@ -26,9 +26,9 @@ fresh derived tables:
   cross the range's boundary into it, read within the longest span of each precision.
 - With one actor and no type filter, the actors and the claimants come from its pair
   series in `running_counts`, kept by month: the range's whole months in two lookups a
-  count, and its partial months, at most one at each end, from the actor's `actor_events`
-  rows that begin or end in them. The cost is bounded by two months' events, not by the
-  range.
+  count, and its partial months from the actor's `actor_events` rows that begin or end in
+  them, each end of the range moved to the nearer month boundary. The cost is bounded by
+  half a month's events at each end, not by the range.
 - When the filters are actors, dates and types (no search, claim filter or knowledge
   time): the actors' `actor_events` rows in the date range, one index range per actor and
   precision, carry each event's actors and claimants, joined into one string a facet and
@@ -254,52 +254,49 @@ def _counted_by_pair(
     conn: Connection, index: ActorIndex, f: TimelineFilter, scope: str, names: list[str]
 ) -> dict[str, Counter[str]]:
     """The actor and claimant counts of one actor scope's events in an overlapping date
-    range: the range's whole months from the pair series (two lookups a count), its partial
-    months from the scope's actor_events rows that begin or end in them
-    (running_counts.pair_window). So the cost grows with the events of at most two months,
-    not with the range."""
+    range: whole months from the pair series (two lookups a count), and the partial months
+    from the scope's actor_events rows that begin or end in them, at most half a month at
+    each end (running_counts.month_bounds), whatever the range."""
     assert f.spans is not None
+    lo, hi, partials = running_counts.month_bounds(f.date_from, f.date_to)
     windows = [
-        (name, running_counts.pair_window(_PAIR_KINDS[name], scope, v, f.date_from, f.date_to))
+        (name, running_counts.Window(scope, value, lo, hi, _PAIR_KINDS[name]))
         for name in names
-        for v in index.actors
+        for value in index.actors
     ]
     counts: dict[str, Counter[str]] = {name: Counter() for name in names}
     for (name, window), n in zip(
         windows, running_counts.count(conn, [w for _, w in windows]), strict=True
     ):
         counts[name][window.value] += n
-    begun, ended = running_counts.partial_months(f.date_from, f.date_to)
-    sides: list[tuple[int, list[Any]]] = []
-    if begun is not None:
-        first, last = begun
-        sides.append((1, [
+    for part in partials:
+        rows = union_all(*(
             select(AE.c.actor_ids, AE.c.claimant_ids).where(
                 AE.c.actor_id == scope, AE.c.date_precision == precision,
-                AE.c.date_earliest >= first, AE.c.date_earliest <= last,
-            )
-            for precision, _ in f.spans
-        ]))  # fmt: skip
-    if ended is not None:
-        first, last = ended
-        sides.append((-1, [
-            select(AE.c.actor_ids, AE.c.claimant_ids).where(
-                AE.c.actor_id == scope, AE.c.date_precision == precision,
-                # an event that ends on `first` or later begins within its span before it
-                AE.c.date_earliest >= first - timedelta(days=min(span, first.toordinal() - 1)),
-                AE.c.date_earliest <= last, AE.c.date_latest >= first, AE.c.date_latest <= last,
+                *_partial_conditions(part, span),
             )
             for precision, span in f.spans
-        ]))  # fmt: skip
-    for sign, parts in sides:
-        rows = union_all(*parts).subquery()
+        )).subquery()  # fmt: skip
         joined = conn.execute(select(*(_joined(conn, rows.c[f"{n}_ids"]) for n in names)))
         for name, ids in zip(names, joined.one(), strict=True):
             found = Counter((ids or "").split(","))
             found.pop("", None)
             for value, n in found.items():
-                counts[name][value] += sign * n
+                counts[name][value] += part.sign * n
     return counts
+
+
+def _partial_conditions(part: running_counts.Partial, span: int) -> list[ColumnElement[bool]]:
+    """actor_events rows of a precision whose longest span is `span` that begin (or end)
+    on a day of the partial month."""
+    if not part.ends:
+        return [AE.c.date_earliest >= part.first, AE.c.date_earliest <= part.last]
+    # An event that ends on `first` or later begins within its span before it.
+    floor = part.first - timedelta(days=min(span, part.first.toordinal() - 1))
+    return [
+        AE.c.date_earliest >= floor, AE.c.date_earliest <= part.last,
+        AE.c.date_latest >= part.first, AE.c.date_latest <= part.last,
+    ]  # fmt: skip
 
 
 def _joined(conn: Connection, ids: Any) -> Any:

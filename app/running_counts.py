@@ -20,7 +20,7 @@ The pair kinds, `PAIR_ACTOR` and `PAIR_CLAIMANT`, count an actor's events (the s
 actor_events lists them) that involve another actor, or have a claim by it, with its
 sub-actors (the value), all types together: the actor and claimant facets under an actor
 filter. There are about 2,500 pairs of each kind at 50 actors, so these series keep a row
-per month, on its last day, not per day: `pair_window` turns a range into whole months,
+per month, on its last day, not per day: `month_bounds` turns a range into whole months,
 and the caller counts the events of its partial months from actor_events (app/facets.py).
 """
 
@@ -154,32 +154,46 @@ def monthly_rows(scope_kind: str, scope: str, value: str, months: Monthly) -> li
     return rows
 
 
-def pair_window(
-    scope_kind: str, scope: str, value: str, date_from: date | None, date_to: date | None
-) -> Window:
-    """The whole months' part of a pair series' count over [date_from, date_to]: begun by
-    the last month end on or before `to`, less ended before the first day of `from`'s
-    month. What the range's partial months add is the events of the scope that begin
-    after that month end, by `to`, and take away, those that end in `from`'s month before
-    `from`: `partial_months` gives both ranges."""
-    lo = None if date_from is None else date_from.replace(day=1)
-    hi = None if date_to is None else _month_end_by(date_to)
-    return Window(scope, value, lo, hi, scope_kind)
+@dataclass(frozen=True)
+class Partial:
+    """The scope's events that begin (or, with `ends`, end) on a day of [first, last],
+    counted with `sign` beside a pair series' whole months (see month_bounds)."""
+
+    ends: bool
+    first: date
+    last: date
+    sign: int
 
 
-def partial_months(
+def month_bounds(
     date_from: date | None, date_to: date | None
-) -> tuple[tuple[date, date] | None, tuple[date, date] | None]:
-    """([first, last] of the days on which events that begin count in, [first, last] of
-    those on which events that end count out), each None when the range's end is a month
-    boundary or open; see pair_window."""
-    begun = None
+) -> tuple[date | None, date | None, list[Partial]]:
+    """A pair series' window over [date_from, date_to] in whole months, and what its
+    partial months add or take away. The count is begun by `hi`, a month end, less ended
+    before `lo`, the first of a month: each end of the range moves to the nearer month
+    boundary, and the events that begin between `to` and `hi` (or end between `lo` and
+    `from`) are counted apart from the scope's actor_events rows, so at most half a month
+    at each end is read."""
+    parts: list[Partial] = []
+    hi = date_to
     if date_to is not None and _month_end_by(date_to) != date_to:
-        begun = (date_to.replace(day=1), date_to)
-    ended = None
+        below, above = _month_end_by(date_to), month_end(month_number(date_to))
+        if (date_to - below).days <= (above - date_to).days:
+            hi = below  # add what begins after it, by `to`
+            parts.append(Partial(False, date_to.replace(day=1), date_to, 1))
+        else:
+            hi = above  # take away what begins after `to`
+            parts.append(Partial(False, date_to + timedelta(days=1), above, -1))
+    lo = date_from
     if date_from is not None and date_from.day != 1:
-        ended = (date_from.replace(day=1), date_from - timedelta(days=1))
-    return begun, ended
+        first, end = date_from.replace(day=1), month_end(month_number(date_from))
+        if (date_from - first).days <= (end - date_from).days + 1 or end == date.max:
+            lo = first  # take away what ends before `from`
+            parts.append(Partial(True, first, date_from - timedelta(days=1), -1))
+        else:
+            lo = end + timedelta(days=1)  # add back what ends from `from` on
+            parts.append(Partial(True, date_from, end, 1))
+    return lo, hi, parts
 
 
 def _month_end_by(day: date) -> date:
