@@ -429,7 +429,7 @@ def _crossing_years(conn: Connection, f: TimelineFilter, scope: str) -> Counter[
                     *scoped, precision == name, earliest >= floor, earliest < start,
                     latest >= lo,
                 ))  # fmt: skip
-        if hi is not None:
+        if hi is not None and hi.year < date.max.year:  # no event reaches past 9999
             end = date(hi.year + 1, 1, 1)  # crossed into the year after
             floor = end - timedelta(days=min(span, end.toordinal() - 1))
             if floor <= hi:

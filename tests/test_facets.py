@@ -68,6 +68,25 @@ def test_each_count_is_what_adding_the_value_selects(
     assert {i["value"]: i["count"] for i in body["facets"]["year"]} == years
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"to": "9999-12-20"},
+        {"type": "combat", "to": "9999-06-20"},
+        {"actor": "DPRK", "from": "0001-01-25", "to": "9999-12-20"},
+        {"actor": "DPRK", "to": "0001-01-05"},
+        {"from": "9999-12-15"},
+    ],
+    ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()),
+)
+def test_the_calendars_ends(api: httpx.Client, params: dict[str, str]) -> None:
+    """Ranges ending in the first or last month of the calendar: no year before 1 or after
+    9999 is looked for."""
+    response = api.get("/events/facets", params=params)
+    assert response.status_code == 200, response.text
+    assert response.json()["total"] == len(page_rows(api, "/events", {**params, "limit": 500}))
+
+
 def test_only_the_requested_facets(api: httpx.Client) -> None:
     body = api.get("/events/facets", params={"facet": ["claimant", "type", "claimant"]}).json()
     assert list(body["facets"]) == ["claimant", "type"]
