@@ -292,11 +292,15 @@ def _partial_conditions(part: running_counts.Partial, span: int) -> list[ColumnE
     if not part.ends:
         return [AE.c.date_earliest >= part.first, AE.c.date_earliest <= part.last]
     # An event that ends on `first` or later begins within its span before it.
-    floor = part.first - timedelta(days=min(span, part.first.toordinal() - 1))
     return [
-        AE.c.date_earliest >= floor, AE.c.date_earliest <= part.last,
+        AE.c.date_earliest >= _days_before(part.first, span), AE.c.date_earliest <= part.last,
         AE.c.date_latest >= part.first, AE.c.date_latest <= part.last,
     ]  # fmt: skip
+
+
+def _days_before(day: date, days: int) -> date:
+    """`days` before `day`, or the calendar's first day."""
+    return day - timedelta(days=min(days, day.toordinal() - 1))
 
 
 def _joined(conn: Connection, ids: Any) -> Any:
@@ -423,7 +427,7 @@ def _crossing_years(conn: Connection, f: TimelineFilter, scope: str) -> Counter[
     for name, span in f.spans:
         if lo is not None:
             start = date(lo.year, 1, 1)  # crossed from the year before
-            floor = lo - timedelta(days=min(span, lo.toordinal() - 1))
+            floor = _days_before(lo, span)
             if floor < start:
                 parts.append(select(literal(0), earliest, latest).select_from(source).where(
                     *scoped, precision == name, earliest >= floor, earliest < start,
@@ -431,7 +435,7 @@ def _crossing_years(conn: Connection, f: TimelineFilter, scope: str) -> Counter[
                 ))  # fmt: skip
         if hi is not None and hi.year < date.max.year:  # no event reaches past 9999
             end = date(hi.year + 1, 1, 1)  # crossed into the year after
-            floor = end - timedelta(days=min(span, end.toordinal() - 1))
+            floor = _days_before(end, span)
             if floor <= hi:
                 parts.append(select(literal(1), earliest, latest).select_from(source).where(
                     *scoped, precision == name, earliest >= floor, earliest <= hi,

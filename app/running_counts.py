@@ -121,11 +121,18 @@ def series_rows(scope_kind: str, scope: str, daily: Daily) -> list[Row]:
             total[1] += ended
     rows = []
     for kind, days in [(ALL, everything), *sorted(daily.items())]:
-        started = ended = 0
-        for day in sorted(days):
-            started += days[day][0]
-            ended += days[day][1]
-            rows.append((scope_kind, scope, kind, day, started, ended))
+        rows += _running(scope_kind, scope, kind, days)
+    return rows
+
+
+def _running(scope_kind: str, scope: str, value: str, days: dict[date, list[int]]) -> list[Row]:
+    """One series' rows, in day order, from how many of its events begin and end each day."""
+    rows = []
+    started = ended = 0
+    for day in sorted(days):
+        started += days[day][0]
+        ended += days[day][1]
+        rows.append((scope_kind, scope, value, day, started, ended))
     return rows
 
 
@@ -145,13 +152,7 @@ Pairs = dict[tuple[str, str, str], Monthly]  # (pair kind, scope, value) -> its 
 def monthly_rows(scope_kind: str, scope: str, value: str, months: Monthly) -> list[Row]:
     """A pair series' rows, in key order: one on the last day of each month in which one
     of its events begins or ends."""
-    rows = []
-    started = ended = 0
-    for number in sorted(months):
-        started += months[number][0]
-        ended += months[number][1]
-        rows.append((scope_kind, scope, value, month_end(number), started, ended))
-    return rows
+    return _running(scope_kind, scope, value, {month_end(n): c for n, c in months.items()})
 
 
 @dataclass(frozen=True)
@@ -176,8 +177,9 @@ def month_bounds(
     at each end is read."""
     parts: list[Partial] = []
     hi = date_to
-    if date_to is not None and _month_end_by(date_to) != date_to:
-        below, above = _month_end_by(date_to), month_end(month_number(date_to))
+    below = None if date_to is None else _month_end_by(date_to)
+    if date_to is not None and below is not None and below != date_to:
+        above = month_end(month_number(date_to))
         if (date_to - below).days <= (above - date_to).days:
             hi = below  # add what begins after it, by `to`
             parts.append(Partial(False, date_to.replace(day=1), date_to, 1))
