@@ -516,6 +516,13 @@ def _produced_in_background(n_events: int, seed: int, tallies: list[DayTally]) -
                 producer.terminate()
 
 
+# Tables COPY sends in binary, with their column types. In text, event_json's bodies travel
+# as hex, twice their size, and the server scans and decodes every character: for 100k
+# bodies (2.3 KB each) 1.5-2.1 s in the writer and 2.5-3.6 s in the server, against 0.3
+# and 0.75 s in binary. The other tables carry dates as ISO text, which binary COPY cannot.
+BINARY_COPY = {"event_json": ("text", "bytea")}
+
+
 def _bulk_writer(conn: Connection) -> Writer:
     """The driver's fastest path: executemany on SQLite, COPY on PostgreSQL."""
     raw = conn.connection.driver_connection
@@ -539,10 +546,12 @@ def _bulk_writer(conn: Connection) -> Writer:
         return write_sqlite
 
     def write_postgres(table: str, rows: list[tuple[Any, ...]]) -> None:
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({', '.join(COLUMNS[table])}) FROM STDIN") as copy,
-        ):
+        binary = BINARY_COPY.get(table)
+        options = " (FORMAT BINARY)" if binary else ""
+        sql = f"COPY {table} ({', '.join(COLUMNS[table])}) FROM STDIN{options}"
+        with raw.cursor() as cursor, cursor.copy(sql) as copy:
+            if binary:
+                copy.set_types(list(binary))
             for row in rows:
                 copy.write_row(row)
 
