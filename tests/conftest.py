@@ -54,13 +54,13 @@ def _require_postgres() -> None:
 
 
 @contextmanager
-def fresh_postgres_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database, dropped afterwards."""
+def fresh_postgres_database(options: str = "") -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards; `options` are CREATE DATABASE's."""
     _require_postgres()
     name = f"claimline_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}" {options}'))
     try:
         yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     finally:

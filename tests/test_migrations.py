@@ -1,9 +1,14 @@
 """Migrations are the only way the schema changes; they run both ways on both databases."""
 
-from sqlalchemy import inspect
+from datetime import date
+
+import pytest
+from sqlalchemy import inspect, select, text
 
 from app import migrate
 from app.db import make_engine
+from app.models import dataset_meta_table, events_table
+from tests.conftest import fresh_postgres_database
 
 TABLES = {"actors", "actor_aliases", "documents", "events", "event_actors", "claims",
           "claim_via", "figures", "dataset_meta", "actor_events", "event_json", "search_entries",
@@ -61,3 +66,61 @@ def test_event_bodies_are_compressed_with_lz4_on_postgresql(postgres_url: str) -
         assert method() == "l"
     finally:
         engine.dispose()
+
+
+# Ids that a linguistic collation orders otherwise than bytes do: case first, and hyphens
+# weighed after letters.
+_IDS = ["ev-B", "ev-a", "ev-a-b", "ev-ab", "ev-Z9", "ev-10", "ev-9", "ev_a"]
+
+
+def _event(event_id: str) -> dict[str, object]:
+    day = date(2024, 10, 18)
+    return {"id": event_id, "type": "statement", "title": event_id, "summary": "",
+            "date_edtf": "2024-10-18", "date_earliest": day, "date_latest": day,
+            "date_precision": "day", "date_approximate": False, "date_uncertain": False,
+            "date_basis": "test"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("options", "stays_fresh"),
+    [("", True), ("TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'", False)],
+    ids=["server-default", "icu-en-US"],
+)
+def test_ids_sort_as_bytes_whatever_the_servers_collation(options: str, stays_fresh: bool) -> None:
+    """Migration 0012: ids and codes are COLLATE "C" on PostgreSQL, so they sort as SQLite
+    and Python sort them; free text keeps the server's order. On a database whose default
+    collation is linguistic (ICU en-US here) the ids sorted otherwise before it, and the
+    upgrade marks the derived tables stale (search entries are numbered in id order); on
+    this server's C.UTF-8 they stay fresh."""
+    with fresh_postgres_database(options) as url:
+        migrate.upgrade(url, "0011")
+        engine = make_engine(url)
+
+        def order(column: str) -> list[str]:
+            with engine.connect() as conn:
+                return list(
+                    conn.execute(
+                        text(f"SELECT {column} FROM events ORDER BY {column}, id")
+                    ).scalars()
+                )
+
+        try:
+            with engine.begin() as conn:
+                conn.execute(events_table.insert(), [_event(i) for i in _IDS])
+                conn.execute(dataset_meta_table.insert(), [
+                    {"key": "version", "value": "v1"}, {"key": "derived_version", "value": "v1"}
+                ])  # fmt: skip
+            server_order = order("id")
+            assert (server_order == sorted(_IDS)) == stays_fresh
+            migrate.upgrade(url)
+            assert order("id") == sorted(_IDS)
+            assert order("title") == server_order  # free text: the server's collation
+            with engine.connect() as conn:
+                derived = conn.execute(
+                    select(dataset_meta_table.c.value).where(dataset_meta_table.c.key == "derived_version")
+                ).scalar()  # fmt: skip
+            assert (derived == "v1") == stays_fresh
+            migrate.downgrade(url, "0011")
+            assert order("id") == server_order
+        finally:
+            engine.dispose()
