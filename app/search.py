@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -193,13 +194,27 @@ def _match_clause(found: tuple[str, ...], postgres: bool) -> ColumnElement[bool]
 
 def fill(conn: Connection) -> int:
     """Fill `search_entries` (and SQLite's `search_fts`) from events and claims, in SQL."""
+    fill_entries(conn)
+    for build in index_builds(conn.dialect.name).values():
+        build(conn)
+    return entry_count(conn)
+
+
+def entry_count(conn: Connection) -> int:
+    """How many entries there are: the last id, as they are numbered from 1."""
+    count: int = conn.execute(select(S.c.id).order_by(S.c.id.desc()).limit(1)).scalar() or 0
+    return count
+
+
+def fill_entries(conn: Connection) -> None:
+    """The rows of `fill`, with the indexes of `index_builds` dropped: built once after the
+    insert, they are far cheaper than maintained row by row."""
     postgres = conn.dialect.name == "postgresql"
     vector = "to_tsvector('simple', unaccent({}))" if postgres else "NULL"
-    # Indexes built once after the insert are far cheaper than maintained row by row.
     for index in S.indexes:
         index.drop(conn)
     if postgres:
-        conn.execute(text("DROP INDEX IF EXISTS ix_search_entries_tsv"))
+        conn.execute(text(f"DROP INDEX IF EXISTS {_VECTOR_INDEX}"))
     # Numbered in timeline order, each event's entries together: event_ids_in_order relies
     # on it. One entry per event (kind 0) and one per claim (kind 1), read in the order of
     # the events' timeline index, so SQLite numbers them without sorting 3.5M rows at 1M
@@ -212,11 +227,7 @@ def fill(conn: Connection) -> int:
         "LEFT JOIN claims AS c ON kinds.kind = 1 AND c.event_id = events.id "
         "WHERE kinds.kind = 0 OR c.id IS NOT NULL"
     ))  # fmt: skip
-    for index in S.indexes:
-        index.create(conn)
-    if postgres:
-        conn.execute(text("CREATE INDEX ix_search_entries_tsv ON search_entries USING gin (tsv)"))
-    else:
+    if not postgres:
         # In rowid order: FTS5 appends to its segments instead of merging scattered ids
         # (15.1 s against 7.2 s at 1M events).
         conn.execute(text(
@@ -225,8 +236,25 @@ def fill(conn: Connection) -> int:
             "JOIN events ON events.id = s.event_id LEFT JOIN claims AS c ON c.id = s.claim_id "
             "ORDER BY s.id"
         ))  # fmt: skip
-    count: int = conn.execute(select(S.c.id).order_by(S.c.id.desc()).limit(1)).scalar() or 0
-    return count
+
+
+def index_builds(dialect: str) -> dict[str, Callable[[Connection], None]]:
+    """The builds of the indexes `fill_entries` dropped, by index name: each can run on its
+    own connection once the entries are committed."""
+    builds: dict[str, Callable[[Connection], None]] = {
+        str(index.name): index.create for index in S.indexes
+    }
+    if dialect == "postgresql":
+        builds[_VECTOR_INDEX] = _build_vector_index
+    return builds
+
+
+def _build_vector_index(conn: Connection) -> None:
+    conn.execute(text(f"CREATE INDEX {_VECTOR_INDEX} ON search_entries USING gin (tsv)"))
+
+
+# PostgreSQL's index of the entries' vectors: migrations create it, outside the models.
+_VECTOR_INDEX = "ix_search_entries_tsv"
 
 
 def clear(conn: Connection) -> None:
