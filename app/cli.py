@@ -103,8 +103,9 @@ def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(url)
     started = time.perf_counter()
     phases: dict[str, float] = {}
+    steps: dict[str, float] = {}
     try:
-        counts = generate(engine, args.events, args.seed, phases)
+        counts = generate(engine, args.events, args.seed, phases, steps)
     except ValueError as exc:
         print(f"cannot generate: {exc}", file=sys.stderr)
         return 1
@@ -118,6 +119,8 @@ def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
     print(f"generated in {elapsed:.1f} s; peak RSS {peak:.0f} MiB (writer), ", end="")
     print(f"{producer:.0f} MiB (each of {PRODUCERS} producers)")
     print("phases: " + ", ".join(f"{name} {s:.1f} s" for name, s in phases.items()))
+    longest = sorted(steps.items(), key=lambda item: item[1], reverse=True)[:8]
+    print("longest steps: " + ", ".join(f"{name} {s:.1f} s" for name, s in longest))
     return 0
 
 

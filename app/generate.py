@@ -21,17 +21,28 @@ from collections import namedtuple
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    ForeignKeyConstraint,
+    Index,
+    PrimaryKeyConstraint,
+    Table,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
-from app import dataset_meta, derived, running_counts, search
+from app import dataset_meta, derived, parallel_steps, running_counts, search
 from app.actor_index import ActorIndex
 from app.aliases import normalize_name
 from app.assemble import Json, claim_json, document_ref, event_json
 from app.edtf import EdtfDate, parse_edtf
-from app.models import DERIVED_TABLES, TABLES_IN_LOAD_ORDER, documents_table
+from app.models import DERIVED_TABLES, TABLES_IN_LOAD_ORDER, dataset_meta_table, documents_table
 from app.vocab import EventType, Hedge, Qualifier, Quantity, Role, Stance, Unit
 
 START, END = date(2022, 1, 1), date(2026, 12, 31)
@@ -530,13 +541,6 @@ def _bulk_writer(conn: Connection) -> Writer:
     if conn.dialect.name == "sqlite":
         # Store dates as SQLAlchemy's Date type does on SQLite: ISO text.
         sqlite3.register_adapter(date, date.isoformat)
-        # A bulk fill of a new file: a crash means starting again, so skip the fsyncs, and
-        # give the index builds room.
-        raw.execute("PRAGMA synchronous=OFF")
-        raw.execute("PRAGMA cache_size=-131072")
-        # Sorts (the index builds) spill to temporary files past the cache: with
-        # temp_store=MEMORY the writer peaked at 964 MiB on 1M events.
-        raw.execute("PRAGMA temp_store=FILE")
 
         def write_sqlite(table: str, rows: list[tuple[Any, ...]]) -> None:
             cols = COLUMNS[table]
@@ -558,11 +562,30 @@ def _bulk_writer(conn: Connection) -> Writer:
     return write_postgres
 
 
+# Connections the finishing steps run over on PostgreSQL: one per core of the machine the
+# targets are set on. Each step also asks for parallel workers of its own where PostgreSQL
+# has them (the B-tree builds).
+FINISHING_CONNECTIONS = 2
+
+
 def generate(
-    engine: Engine, n_events: int, seed: int = 1, phases: dict[str, float] | None = None
+    engine: Engine,
+    n_events: int,
+    seed: int = 1,
+    phases: dict[str, float] | None = None,
+    steps: dict[str, float] | None = None,
 ) -> dict[str, int]:
-    """Fill an empty, migrated database; return row counts per table. `phases`, if given,
-    receives the seconds spent in each phase."""
+    """Fill an empty, migrated database; return row counts per table. `phases` and `steps`,
+    if given, receive the seconds of each phase and of each finishing step.
+
+    On SQLite the whole load is one transaction. On PostgreSQL the rows are one; once they
+    are committed, the finishing steps (index builds, derived tables, constraint checks) run
+    over FINISHING_CONNECTIONS connections at once, because in one transaction PostgreSQL
+    runs them one after the other on one core. If a step fails, the tables are emptied and
+    what the load dropped is put back, so the database is again empty and migrated. Until
+    the load ends, the data has no version (see dataset_meta): a reader may see rows
+    without their indexes or search entries."""
+    clock = _Clock(phases)
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
@@ -573,15 +596,46 @@ def generate(
             # Rows are consistent by construction (tests run foreign_key_check on generated
             # data); checking each of ~14M inserts against its parents cost a fifth of the run.
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            # A bulk fill of a new file: a crash means starting again, so skip the fsyncs,
+            # and give the index builds room.
+            conn.exec_driver_sql("PRAGMA synchronous=OFF")
+            conn.exec_driver_sql("PRAGMA cache_size=-131072")
+            # Sorts (the index builds) spill to temporary files past the cache: with
+            # temp_store=MEMORY the writer peaked at 964 MiB on 1M events.
+            conn.exec_driver_sql("PRAGMA temp_store=FILE")
             conn.commit()
         try:
             with conn.begin():
-                return _fill(conn, n_events, seed, _Clock(phases))
+                load = _load_rows(conn, n_events, seed)
+                clock.mark("rows")
+                if sqlite:
+                    _record(steps, parallel_steps.run_serially(conn, _finishing_steps(load, False)))
+                    clock.mark("finishing steps")
+                    _write_meta(conn, load)
+                    return load.counts
         finally:
             if sqlite:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
                 conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.exec_driver_sql("PRAGMA synchronous=FULL")  # SQLite's default
                 conn.commit()
+    try:
+        _record(steps, parallel_steps.run_in_parallel(
+            engine, _finishing_steps(load, True), FINISHING_CONNECTIONS,
+            prelude="SET LOCAL maintenance_work_mem = '256MB'",
+        ))  # fmt: skip
+        clock.mark(f"finishing steps ({FINISHING_CONNECTIONS} connections)")
+        with engine.begin() as conn:
+            _write_meta(conn, load)
+    except BaseException:
+        _restore_empty(engine, load)
+        raise
+    return load.counts
+
+
+def _record(into: dict[str, float] | None, seconds: dict[str, float]) -> None:
+    if into is not None:
+        into.update(seconds)
 
 
 class _Clock:
@@ -597,7 +651,20 @@ class _Clock:
         self.last = now
 
 
-def _fill(conn: Connection, n_events: int, seed: int, clock: _Clock) -> dict[str, int]:
+@dataclass
+class _Loaded:
+    """What the rows phase leaves for the finishing steps."""
+
+    counts: dict[str, int]
+    actors: Actors
+    tallies: list[DayTally]
+    indexes: list[Index]  # dropped before the rows, built by the finishing steps
+    primary_keys: list[PrimaryKeyConstraint]  # likewise, PostgreSQL only
+    foreign_keys: list[ForeignKeyConstraint]  # likewise, PostgreSQL only
+    tally: DayTally | None = None  # the producers' tallies merged, once counted
+
+
+def _load_rows(conn: Connection, n_events: int, seed: int) -> _Loaded:
     if conn.execute(select(func.count()).select_from(documents_table)).scalar_one():
         raise ValueError("the target database is not empty")
     # Building indexes once at the end is much faster than maintaining them per row.
@@ -607,12 +674,11 @@ def _fill(conn: Connection, n_events: int, seed: int, clock: _Clock) -> dict[str
     # PostgreSQL checks a foreign key with a trigger per inserted row; validating each
     # constraint once, when it is added back at the end, is the documented bulk-load path.
     # (SQLite's are switched off by generate() and checked by a test.)
-    foreign_keys = []
+    foreign_keys: list[ForeignKeyConstraint] = []
     postgres = conn.dialect.name == "postgresql"
     named = {t.name: t for t in [*TABLES_IN_LOAD_ORDER, *DERIVED_TABLES]}
     primary_keys = [named[name].primary_key for name in BATCH_TABLES] if postgres else []
     if postgres:
-        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
         foreign_keys = [
             fk
             for table in [*TABLES_IN_LOAD_ORDER, *DERIVED_TABLES]
@@ -639,28 +705,142 @@ def _fill(conn: Connection, n_events: int, seed: int, clock: _Clock) -> dict[str
             if rows:
                 write(name, rows)
                 counts[name] = counts.get(name, 0) + len(rows)
-    clock.mark("rows")
-    for key in primary_keys:
-        conn.execute(AddConstraint(key))
-    for index in indexes:
-        index.create(conn)
-    clock.mark("indexes")
-    derived.fill_actor_ancestors(conn, actors.index())
-    tally = tallies[0]
-    for other in tallies[1:]:
+    return _Loaded(counts, actors, tallies, indexes, primary_keys, foreign_keys)
+
+
+def _finishing_steps(load: _Loaded, postgres: bool) -> list[parallel_steps.Step]:
+    """What follows the rows, longest chain first. On PostgreSQL the keys are built as
+    unique indexes and made constraints at the end, and the foreign keys added unchecked
+    and then validated table by table: ADD PRIMARY KEY and ADD FOREIGN KEY lock out the
+    readers of their tables (the search fill reads events and claims all along), a
+    CREATE UNIQUE INDEX or a VALIDATE does not."""
+    Step = parallel_steps.Step
+    keys = [Step(f"key {k.table.name}", partial(_build_key, key=k)) for k in load.primary_keys]
+    indexes = [Step(f"index {index.name}", index.create) for index in load.indexes]
+    built = frozenset(s.name for s in [*keys, *indexes])
+    # PostgreSQL numbers the entries after a hash join and a sort, with no index; SQLite's
+    # plan walks the events' timeline index and claims' event index.
+    entries = Step("search entries", search.fill_entries, frozenset() if postgres else built)
+    search_indexes = [
+        Step(f"index {name}", build, frozenset({entries.name}))
+        for name, build in search.index_builds("postgresql" if postgres else "sqlite").items()
+    ]
+    filled = frozenset(s.name for s in [entries, *search_indexes]) | {"running counts"}
+    steps = [
+        entries,
+        *search_indexes,
+        Step("running counts", partial(_fill_running_counts, load=load)),
+        *keys,
+        *indexes,
+    ]
+    if not postgres:
+        return [*steps, Step("statistics", _sqlite_statistics, built | filled)]
+    constrained = Step("constraints", partial(_add_constraints, load=load), built | filled)
+    by_size = sorted(
+        [*TABLES_IN_LOAD_ORDER, *DERIVED_TABLES],
+        key=lambda t: load.counts.get(t.name, 0),
+        reverse=True,
+    )
+    checks = [
+        Step(
+            f"check {t.name}",
+            partial(_check_table, table=t, load=load),
+            frozenset({constrained.name}),
+        )
+        for t in by_size
+    ]
+    return [*steps, constrained, *checks]
+
+
+def _build_key(conn: Connection, key: PrimaryKeyConstraint) -> None:
+    quote = conn.dialect.identifier_preparer.quote
+    columns = ", ".join(quote(c.name) for c in key.columns)
+    conn.exec_driver_sql(
+        f"CREATE UNIQUE INDEX {quote(str(key.name))} ON {key.table.name} ({columns})"
+    )
+
+
+def _fill_running_counts(conn: Connection, load: _Loaded) -> None:
+    derived.fill_actor_ancestors(conn, load.actors.index())
+    tally = load.tallies[0]
+    for other in load.tallies[1:]:
         tally.merge(other)
+    load.tally = tally
+    write = _bulk_writer(conn)
     for rows in tally.rows():
         write("running_counts", rows)
-    clock.mark("running_counts")
-    counts["search_entries"] = search.fill(conn)
-    clock.mark("search")
-    for fk in foreign_keys:
-        conn.execute(AddConstraint(fk))
-    dataset_meta.write(conn, tally.spans, counts["documents"])
-    dataset_meta.mark_derived(conn)
+
+
+def _add_constraints(conn: Connection, load: _Loaded) -> None:
+    """The keys from their unique indexes, and the foreign keys unchecked: catalog changes
+    only; `_check_table` validates them."""
+    quote = conn.dialect.identifier_preparer.quote
+    for key in load.primary_keys:
+        name = quote(str(key.name))
+        conn.exec_driver_sql(
+            f"ALTER TABLE {key.table.name} ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {name}"
+        )
+    for fk in load.foreign_keys:
+        conn.exec_driver_sql(f"{AddConstraint(fk).compile(dialect=conn.dialect)} NOT VALID")
+
+
+def _check_table(conn: Connection, table: Table, load: _Loaded) -> None:
+    quote = conn.dialect.identifier_preparer.quote
+    for fk in load.foreign_keys:
+        if fk.table is table:
+            conn.exec_driver_sql(
+                f"ALTER TABLE {table.name} VALIDATE CONSTRAINT {quote(str(fk.name))}"
+            )
+    conn.exec_driver_sql(f"ANALYZE {table.name}")
+
+
+def _sqlite_statistics(conn: Connection) -> None:
     # Planner statistics from a sample: a full ANALYZE of a multi-GB file takes seconds.
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+    conn.exec_driver_sql("PRAGMA analysis_limit=1000")
     conn.execute(text("ANALYZE"))
-    clock.mark("constraints and statistics")
-    return counts
+
+
+def _write_meta(conn: Connection, load: _Loaded) -> None:
+    assert load.tally is not None, "the running counts step merges the tallies"
+    load.counts["search_entries"] = search.entry_count(conn)
+    dataset_meta.write(conn, load.tally.spans, load.counts["documents"])
+    dataset_meta.mark_derived(conn)
+
+
+def _restore_empty(engine: Engine, load: _Loaded) -> None:
+    """After a failed finishing step on PostgreSQL: empty every table and put back the keys,
+    indexes and constraints the load dropped, in one transaction."""
+    with engine.begin() as conn:
+        tables = [*TABLES_IN_LOAD_ORDER, *DERIVED_TABLES, dataset_meta_table]
+        conn.exec_driver_sql(f"TRUNCATE {', '.join(t.name for t in tables)}")
+        indexes = set(
+            conn.exec_driver_sql(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+            ).scalars()
+        )
+        constraints: dict[str, bool] = {
+            name: checked
+            for name, checked in conn.exec_driver_sql(
+                "SELECT conname, convalidated FROM pg_constraint "
+                "WHERE connamespace = current_schema()::regnamespace"
+            )
+        }
+        quote = conn.dialect.identifier_preparer.quote
+        for key in load.primary_keys:
+            if key.name not in constraints:
+                if key.name in indexes:
+                    conn.exec_driver_sql(f"DROP INDEX {quote(str(key.name))}")
+                conn.execute(AddConstraint(key))
+        for index in load.indexes:
+            if index.name not in indexes:
+                index.create(conn)
+        for name, build in search.index_builds("postgresql").items():
+            if name not in indexes:
+                build(conn)
+        for fk in load.foreign_keys:
+            if fk.name not in constraints:
+                conn.execute(AddConstraint(fk))
+            elif not constraints[str(fk.name)]:
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {fk.table.name} VALIDATE CONSTRAINT {quote(str(fk.name))}"
+                )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Connection, Engine, func, inspect, select
 
 from app import dataset_meta, migrate
 from app.db import make_engine
@@ -17,6 +18,7 @@ from app.models import (
     DERIVED_TABLES,
     TABLES_IN_LOAD_ORDER,
     claims_table,
+    dataset_meta_table,
     documents_table,
     event_actors_table,
     events_table,
@@ -96,17 +98,37 @@ def test_claims_are_grouped_into_documents(generated: tuple[str, Engine]) -> Non
         )
 
 
+def _schema(conn: Connection) -> list[tuple[Any, ...]]:
+    """Every index and constraint as the database states it (on PostgreSQL, with whether
+    the constraint has been checked against the rows)."""
+    if conn.dialect.name == "sqlite":
+        # ANALYZE's statistics tables aside.
+        sql = "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%'"
+        return sorted(tuple(row) for row in conn.exec_driver_sql(sql))
+    indexes = conn.exec_driver_sql(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+    )
+    constraints = conn.exec_driver_sql(
+        "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
+        "WHERE connamespace = current_schema()::regnamespace"
+    )
+    return sorted(tuple(row) for row in [*indexes, *constraints])
+
+
 def test_generated_rows_satisfy_every_key(database_url: str) -> None:
     """The bulk fill suspends foreign-key checks for speed (SQLite: foreign_keys=OFF;
-    PostgreSQL: constraints dropped, then added back, which re-validates every row), and on
-    PostgreSQL builds the COPYed tables' primary keys after the fill. The rows must hold and
-    every constraint must be back."""
+    PostgreSQL: constraints dropped, then added back unchecked and validated), and drops the
+    indexes and (PostgreSQL) the COPYed tables' primary keys, built after the fill. The rows
+    must hold and every index and constraint must be back, checked, as migrations made it."""
     migrate.upgrade(database_url)
     engine = make_engine(database_url)
     expected = sum(len(t.foreign_key_constraints) for t in [*TABLES_IN_LOAD_ORDER, *DERIVED_TABLES])
     try:
+        with engine.connect() as conn:
+            migrated = _schema(conn)
         generate(engine, 1500, seed=5)
         with engine.connect() as conn:
+            assert _schema(conn) == migrated
             if conn.dialect.name == "sqlite":
                 assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
                 assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
@@ -137,3 +159,37 @@ def test_claims_by_claimant_match_brute_force(
     with TestClient(create_app(database_url)) as client:
         found = page_ids(client, "/claims", {"claimant": claimant, "limit": 41})
     assert found == [i for _, i in expected] and len(found) > 41
+
+
+@pytest.mark.parametrize("failing", ["_fill_running_counts", "_check_table"])
+def test_a_failed_finishing_step_leaves_the_database_empty_and_migrated(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """On PostgreSQL the rows are committed before the finishing steps run over several
+    connections. A step that fails, early (while keys and indexes are being built beside
+    it) or late (once the foreign keys are back unchecked), must leave no rows and every
+    index and checked constraint the migrations made, so that the load can be run again."""
+    import app.generate
+
+    real = getattr(app.generate, failing)
+
+    def fails_on_the_server(conn: Connection, **kwargs: Any) -> None:
+        real(conn, **kwargs)
+        conn.exec_driver_sql("SELECT 1 / 0")  # a real error from the database
+
+    migrate.upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    try:
+        with engine.connect() as conn:
+            migrated = _schema(conn)
+        with monkeypatch.context() as patched:
+            patched.setattr(app.generate, failing, fails_on_the_server)
+            with pytest.raises(Exception, match="division by zero"):
+                generate(engine, 600, seed=3)
+        with engine.connect() as conn:
+            assert _schema(conn) == migrated
+            for table in [*TABLES_IN_LOAD_ORDER, *DERIVED_TABLES, dataset_meta_table]:
+                assert conn.execute(select(func.count()).select_from(table)).scalar_one() == 0
+        assert generate(engine, 600, seed=3)["events"] == 600
+    finally:
+        engine.dispose()
