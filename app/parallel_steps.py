@@ -60,10 +60,10 @@ def run_serially(conn: Connection, steps: Sequence[Step]) -> dict[str, float]:
 
 
 def run_in_parallel(
-    engine: Engine, steps: Sequence[Step], connections: int, prelude: str | None = None
+    engine: Engine, steps: Sequence[Step], connections: int, prelude: Sequence[str] = ()
 ) -> dict[str, float]:
     """Run the steps over `connections` connections, each step in its own transaction
-    (after `prelude`, an SQL statement such as a SET LOCAL); return seconds per step. The
+    (after the `prelude` statements, such as SET LOCALs); return seconds per step. The
     first failure stops the others (their running statements are cancelled) and is raised
     once every connection is idle; steps that were done stay committed."""
     _check(steps)
@@ -106,8 +106,8 @@ def run_in_parallel(
                 while (step := claim(conn)) is not None:
                     start = time.perf_counter()
                     with conn.begin():
-                        if prelude:
-                            conn.exec_driver_sql(prelude)
+                        for statement in prelude:
+                            conn.exec_driver_sql(statement)
                         step.run(conn)
                     with lock:
                         seconds[step.name] = time.perf_counter() - start

@@ -80,18 +80,23 @@ def test_parallel_steps_really_run_at_once(pg_engine: Engine) -> None:
 
 
 def test_the_prelude_runs_in_each_steps_transaction(pg_engine: Engine) -> None:
-    seen: list[str] = []
+    seen: list[tuple[str, str]] = []
 
     def show(conn: Connection) -> None:
-        seen.append(conn.execute(text("SHOW maintenance_work_mem")).scalar_one())
+        memory = conn.execute(text("SHOW maintenance_work_mem")).scalar_one()
+        workers = conn.execute(text("SHOW max_parallel_maintenance_workers")).scalar_one()
+        seen.append((memory, workers))
 
     run_in_parallel(
         pg_engine,
         [Step("one", show), Step("two", show), Step("three", show)],
         connections=2,
-        prelude="SET LOCAL maintenance_work_mem = '77MB'",
+        prelude=[
+            "SET LOCAL maintenance_work_mem = '77MB'",
+            "SET LOCAL max_parallel_maintenance_workers = 0",
+        ],
     )
-    assert seen == ["77MB"] * 3
+    assert seen == [("77MB", "0")] * 3
 
 
 def test_a_failure_is_raised_and_nothing_after_it_starts(pg_engine: Engine) -> None:
