@@ -51,7 +51,7 @@ def test_actor_filters(api: httpx.Client) -> None:
 def test_documents_metadata_and_text(api: httpx.Client) -> None:
     docs = api.get("/documents").json()
     assert [d["id"] for d in docs] == [
-        "001_94a0c47301de76d2", "004_6af0ef2c71c73676", "003_be698a539550e54e",
+        "001_94a0c47301de76d2", "003_be698a539550e54e", "004_6af0ef2c71c73676",
         "000_d40e8277d782d5f4", "002_dc97aa6148c96c29"]  # fmt: skip
     assert "text" not in docs[0]
     assert sum(d["claim_count"] for d in docs) == 116

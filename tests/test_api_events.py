@@ -113,7 +113,8 @@ def test_source_is_claimant_or_via(api: httpx.Client) -> None:
          ["dprk-troops-arrive-in-russia"]),
         # within: only events wholly inside
         ({"from": "2024-10", "to": "2024-10", "date_match": "within"}, ["zelensky-urges-allies-to-deter-dprk",
-         "dprk-instructors-in-occupied-ukraine"], ["dprk-troops-arrive-in-russia", "dprk-deployment-to-russia-2024"]),
+         "rus-forming-dprk-brigades"], ["dprk-troops-arrive-in-russia", "dprk-deployment-to-russia-2024",
+         "dprk-instructors-in-occupied-ukraine"]),
     ],
 )  # fmt: skip
 def test_date_overlap_rule(
