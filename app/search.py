@@ -6,8 +6,15 @@ event (its title and summary) and one per claim (its quote, with the day it beca
 so `known_as_of` hides quotes not yet published). An event matches when one entry holds
 every word: accents, case and punctuation are ignored, and a word ending in `*` matches any
 word it begins. SQLite indexes the entries in an FTS5 table, `search_fts`; PostgreSQL in a
-`tsvector` column with a GIN index (migration 0006). Both split the text into runs of
-letters and digits, which is how `terms` splits a query.
+`tsvector` column with a GIN index (migration 0006).
+
+What a word is, is decided here, once: `words` (runs of letters and digits of the folded
+text) for the texts, and the same rule in `terms` for a query. Both indexes hold exactly
+those words (migration 0013): PostgreSQL the lexemes `vector` lists, looked up as they are,
+with no parser or dictionary of the server's in between; SQLite's FTS5 table, through its
+`ascii` tokenizer, the text itself when it is ASCII (which that tokenizer splits and folds
+as `words` does) or else its words. So the two databases find the same events whatever the
+script, and the same as a reading of the texts in Python.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from sqlalchemy import (
     Connection,
     Integer,
     bindparam,
+    cast,
     column,
     exists,
     func,
@@ -30,6 +38,7 @@ from sqlalchemy import (
     table,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement
@@ -40,7 +49,18 @@ from app.models import search_entries_table as S
 
 MAX_TERMS = 16
 MAX_TERM_LENGTH = 64
+# Longer words are indexed cut to this length, under PostgreSQL's limit on a lexeme (2,047
+# bytes): no query term is as long (MAX_TERM_LENGTH), so only prefixes can reach them, and
+# the cut keeps every prefix a term can be.
+MAX_INDEXED_LENGTH = 255
 _WORD = re.compile(r"([^\W_]+)(\*?)")
+_WORDS = re.compile(r"[^\W_]+")
+# Letters that no decomposition takes an accent from, but that readers type as plain
+# Latin letters ("manoeuvre", "Lodz"), as PostgreSQL's unaccent also reads them.
+_PLAIN_LATIN = str.maketrans(
+    {"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ħ": "h"}
+    | {"\u0131": "i"}  # dotless i, escaped: it reads as "i"
+)
 
 
 class SearchError(ValueError):
@@ -48,9 +68,33 @@ class SearchError(ValueError):
 
 
 def fold(value: str) -> str:
-    """Lower case without accents: what both indexes do to the text before splitting it."""
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    """Lower case, compatibility forms spelled plainly (ﬁ, ², mathematical letters), accents
+    and the letters of _PLAIN_LATIN made plain, then recomposed (NFC), so that Hangul
+    syllables stay syllables."""
+    if value.isascii():
+        return value.lower()
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", value).casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare.translate(_PLAIN_LATIN))
+
+
+def words(text: str) -> list[str]:
+    """The text's searchable words, in order: its runs of letters and digits, folded."""
+    return _WORDS.findall(fold(text))
+
+
+def vector(text: str) -> str:
+    """The text's words as a PostgreSQL tsvector literal (lexemes without positions: a
+    search is an AND of words and prefixes). Words hold no quote or backslash to escape."""
+    lexemes = dict.fromkeys(w[:MAX_INDEXED_LENGTH] for w in words(text))
+    return " ".join(f"'{w}'" for w in lexemes)
+
+
+def fts_text(text: str) -> str:
+    """What SQLite's FTS5 table is given for a text: FTS5's `ascii` tokenizer splits ASCII
+    at what is not a letter or digit and lowers its case, as `words` does, and keeps every
+    other character inside a token, so it is given the words of any other text."""
+    return text if text.isascii() else " ".join(words(text))
 
 
 def terms(query: str) -> tuple[str, ...]:
@@ -81,9 +125,10 @@ class _Matches(ColumnElement[bool]):
 
 def _query_text(found: tuple[str, ...], postgres: bool) -> str:
     # Terms are runs of letters and digits (plus a final *), so nothing here can be query
-    # syntax; both forms are AND of the words.
+    # syntax; both forms are AND of the words. PostgreSQL's is a tsquery literal, read with
+    # no parser or dictionary, so the lexemes are the terms exactly.
     if postgres:
-        return " & ".join(t[:-1] + ":*" if t.endswith("*") else t for t in found)
+        return " & ".join(f"'{t[:-1]}':*" if t.endswith("*") else f"'{t}'" for t in found)
     return " ".join(f'"{t[:-1]}"*' if t.endswith("*") else f'"{t}"' for t in found)
 
 
@@ -97,7 +142,7 @@ def _sqlite(element: _Matches, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(_Matches, "postgresql")
 def _postgresql(element: _Matches, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"search_entries.tsv @@ to_tsquery('simple', {element.param(compiler, **kw)})"
+    return f"search_entries.tsv @@ CAST({element.param(compiler, **kw)} AS tsquery)"
 
 
 def event_matches(
@@ -187,7 +232,7 @@ def _bound(conn: Connection, conds: list[ColumnElement[bool]], first: bool) -> A
 
 def _match_clause(found: tuple[str, ...], postgres: bool) -> ColumnElement[bool]:
     if postgres:
-        return S.c.tsv.op("@@")(func.to_tsquery("simple", _query_text(found, postgres)))
+        return S.c.tsv.op("@@")(cast(_query_text(found, postgres), TSQUERY))
     match = literal_column("search_fts").op("MATCH", is_comparison=True)
     return match(bindparam("search", _query_text(found, postgres), unique=True))
 
@@ -209,33 +254,46 @@ def entry_count(conn: Connection) -> int:
 def fill_entries(conn: Connection) -> None:
     """The rows of `fill`, with the indexes of `index_builds` dropped: built once after the
     insert, they are far cheaper than maintained row by row."""
-    postgres = conn.dialect.name == "postgresql"
-    vector = "to_tsvector('simple', unaccent({}))" if postgres else "NULL"
     for index in S.indexes:
         index.drop(conn)
-    if postgres:
+    if conn.dialect.name == "postgresql":
         conn.execute(text(f"DROP INDEX IF EXISTS {_VECTOR_INDEX}"))
-    # Numbered in timeline order, each event's entries together: event_ids_in_order relies
-    # on it. One entry per event (kind 0) and one per claim (kind 1), read in the order of
-    # the events' timeline index, so SQLite numbers them without sorting 3.5M rows at 1M
-    # events (a UNION ALL of events and claims had to be sorted: 6.9 s against 5.4 s).
+        _copy_entries(conn)
+        return
     conn.execute(text(
         "INSERT INTO search_entries (id, event_id, claim_id, known_from, tsv) "
-        "SELECT row_number() OVER (ORDER BY events.date_earliest, events.id), events.id, "
-        f"c.id, c.known_from, {vector.format(_ENTRY_TEXT)} "
-        "FROM events CROSS JOIN (SELECT 0 AS kind UNION ALL SELECT 1) AS kinds "
-        "LEFT JOIN claims AS c ON kinds.kind = 1 AND c.event_id = events.id "
-        "WHERE kinds.kind = 0 OR c.id IS NOT NULL"
+        f"SELECT {_NUMBER}, events.id, c.id, c.known_from, NULL {_ENTRIES}"
     ))  # fmt: skip
-    if not postgres:
-        # In rowid order: FTS5 appends to its segments instead of merging scattered ids
-        # (15.1 s against 7.2 s at 1M events).
-        conn.execute(text(
-            "INSERT INTO search_fts (rowid, text) "
-            f"SELECT s.id, {_ENTRY_TEXT} FROM search_entries AS s "
-            "JOIN events ON events.id = s.event_id LEFT JOIN claims AS c ON c.id = s.claim_id "
-            "ORDER BY s.id"
-        ))  # fmt: skip
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.create_function("claimline_fts_text", 1, fts_text, deterministic=True)
+    # In rowid order: FTS5 appends to its segments instead of merging scattered ids
+    # (15.1 s against 7.2 s at 1M events).
+    conn.execute(text(
+        "INSERT INTO search_fts (rowid, text) "
+        f"SELECT s.id, claimline_fts_text({_ENTRY_TEXT}) FROM search_entries AS s "
+        "JOIN events ON events.id = s.event_id LEFT JOIN claims AS c ON c.id = s.claim_id "
+        "ORDER BY s.id"
+    ))  # fmt: skip
+
+
+# Rows fetched, and then sent by one COPY, at a time.
+COPY_BATCH = 20_000
+
+
+def _copy_entries(conn: Connection) -> None:
+    """PostgreSQL's entries, with the lexemes `vector` makes of each text: the numbered
+    texts are read through a server-side cursor and sent back by COPY, a batch at a time,
+    on the caller's connection and in its transaction."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor(name="search_entry_texts") as source, raw.cursor() as target:
+        source.execute(f"SELECT {_NUMBER}, events.id, c.id, c.known_from, {_ENTRY_TEXT} {_ENTRIES}")
+        while rows := source.fetchmany(COPY_BATCH):
+            copy_sql = "COPY search_entries (id, event_id, claim_id, known_from, tsv) FROM STDIN"
+            with target.copy(copy_sql) as copy:
+                for number, event_id, claim_id, known_from, entry_text in rows:
+                    copy.write_row((number, event_id, claim_id, known_from, vector(entry_text)))
 
 
 def index_builds(dialect: str) -> dict[str, Callable[[Connection], None]]:
@@ -266,3 +324,13 @@ def clear(conn: Connection) -> None:
 
 # An entry's text: its claim's quote, or its event's title and summary.
 _ENTRY_TEXT = "coalesce(c.quote, events.title || ' ' || events.summary)"
+# The entries, numbered in timeline order, each event's together: event_ids_in_order relies
+# on it. One entry per event (kind 0) and one per claim (kind 1), read in the order of the
+# events' timeline index, so SQLite numbers them without sorting 3.5M rows at 1M events (a
+# UNION ALL of events and claims had to be sorted: 6.9 s against 5.4 s).
+_NUMBER = "row_number() OVER (ORDER BY events.date_earliest, events.id)"
+_ENTRIES = (
+    "FROM events CROSS JOIN (SELECT 0 AS kind UNION ALL SELECT 1) AS kinds "
+    "LEFT JOIN claims AS c ON kinds.kind = 1 AND c.event_id = events.id "
+    "WHERE kinds.kind = 0 OR c.id IS NOT NULL"
+)

@@ -115,7 +115,7 @@ def test_ids_sort_as_bytes_whatever_the_servers_collation(options: str, stays_fr
                 ])  # fmt: skip
             server_order = order("id")
             assert (server_order == sorted(_IDS)) == stays_fresh
-            migrate.upgrade(url)
+            migrate.upgrade(url, "0012")
             assert order("id") == sorted(_IDS)
             assert order("title") == server_order  # free text: the server's collation
             with engine.connect() as conn:
@@ -127,3 +127,38 @@ def test_ids_sort_as_bytes_whatever_the_servers_collation(options: str, stays_fr
             assert order("id") == server_order
         finally:
             engine.dispose()
+
+
+def test_search_words_migration_marks_the_derived_tables_stale(database_url: str) -> None:
+    """Migration 0013: the indexes' words change (app/search.py), so the derived tables are
+    marked for a rebuild on both databases; SQLite's FTS5 table takes the ascii tokenizer,
+    and gives it back to unicode61 on downgrade."""
+    migrate.upgrade(database_url, "0012")
+    engine = make_engine(database_url)
+
+    def state() -> tuple[str | None, str | None]:
+        with engine.connect() as conn:
+            derived = conn.execute(
+                select(dataset_meta_table.c.value).where(dataset_meta_table.c.key == "derived_version")
+            ).scalar()  # fmt: skip
+            fts = None
+            if engine.dialect.name == "sqlite":
+                fts = conn.exec_driver_sql(
+                    "SELECT sql FROM sqlite_master WHERE name = 'search_fts'"
+                ).scalar_one()
+        return derived, fts
+
+    try:
+        with engine.begin() as conn:
+            conn.execute(dataset_meta_table.insert(), [{"key": "derived_version", "value": "v1"}])
+        assert state()[0] == "v1"
+        migrate.upgrade(database_url)
+        derived, fts = state()
+        assert derived is None
+        assert fts is None or "tokenize='ascii'" in fts
+        migrate.downgrade(database_url, "0012")
+        derived, fts = state()
+        assert derived is None
+        assert fts is None or "tokenize='unicode61 remove_diacritics 2'" in fts
+    finally:
+        engine.dispose()
