@@ -25,16 +25,22 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     Connection,
+    Date,
     Engine,
     ForeignKeyConstraint,
     Index,
+    MetaData,
     PrimaryKeyConstraint,
+    String,
     Table,
+    Text,
     func,
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from app import dataset_meta, derived, parallel_steps, running_counts, search
@@ -175,6 +181,9 @@ class Batch:
     event_json: list[tuple[Any, ...]] = field(default_factory=list)
     # Listed by the producers as the events are built (derived.actor_event_rows).
     actor_events: list[tuple[Any, ...]] = field(default_factory=list)
+    # PostgreSQL only: each search entry's words (search.vector), unnumbered: see
+    # SEARCH_WORDS.
+    generated_search_words: list[tuple[Any, ...]] = field(default_factory=list)
     # Events whose claims are all written (dated row, actors, claimants): for the
     # producer's DayTally, not sent to the writer.
     claimed: list[tuple[Any, list[Any], set[str]]] = field(default_factory=list)
@@ -357,9 +366,22 @@ Writer = Callable[[str, list[tuple[Any, ...]]], None]
 
 
 PRODUCERS = 2
+# PostgreSQL only: the search entries as the producers make them, with each text's lexemes
+# (search.vector) and the event's earliest date, until a finishing step numbers them into
+# search_entries and drops this table. Lexemes made in Python are the words the queries
+# look up (app/search.py); made in the producers, they cost the rows phase a few seconds
+# of both cores, where search.fill_entries makes them on one.
+SEARCH_WORDS = Table(
+    "generated_search_words", MetaData(),
+    # Ids compare byte by byte, as events.id does (migration 0012): the numbering's ties.
+    Column("event_id", String(120, collation="C")), Column("claim_id", Text),
+    Column("known_from", Date), Column("date_earliest", Date), Column("tsv", TSVECTOR),
+    prefixes=["UNLOGGED"],
+)  # fmt: skip
+COLUMNS[SEARCH_WORDS.name] = [c.name for c in SEARCH_WORDS.columns]
 # The tables a Batch carries rows for, in the order the writer writes them.
 BATCH_TABLES = ("documents", "events", "event_actors", "claims", "claim_via", "figures",
-                "event_json", "actor_events")  # fmt: skip
+                "event_json", "actor_events", SEARCH_WORDS.name)  # fmt: skip
 
 
 class DayTally:
@@ -481,7 +503,17 @@ class DayTally:
                 yield running_counts.monthly_rows(self.pair_kinds[k], ids[a], ids[v], by_month)
 
 
-def _produce(n_events: int, seed: int, part: int, queue: Any) -> None:
+def _search_word_rows(b: Batch) -> list[tuple[Any, ...]]:
+    """The batch's search entries as SEARCH_WORDS rows: one per event (its title and
+    summary) and one per claim (its quote), each with the event's earliest date to number
+    them by."""
+    rows = [(e[0], None, None, e[5], search.vector(search.event_text(e[2], e[3])))
+            for e in b.events]  # fmt: skip
+    rows += [(c[1], c[0], c[12], c[14], search.vector(c[4])) for c in b.claims]
+    return rows
+
+
+def _produce(n_events: int, seed: int, part: int, postgres: bool, queue: Any) -> None:
     actors = build_actors()
     index = actors.index()
     tally = DayTally(actors)
@@ -491,13 +523,17 @@ def _produce(n_events: int, seed: int, part: int, queue: Any) -> None:
         batch.actor_events = derived.actor_event_rows(
             index, ((row, [r.actor_id for r in roles], c) for row, roles, c in batch.claimed), iso
         )
+        if postgres:
+            batch.generated_search_words = _search_word_rows(batch)
         # Only the tally needs them; unpickling them was half the writer's cost of a batch.
         batch.claimed = []
         queue.put(batch)
     queue.put(tally)  # the last message
 
 
-def _produced_in_background(n_events: int, seed: int, tallies: list[DayTally]) -> Iterator[Batch]:
+def _produced_in_background(
+    n_events: int, seed: int, postgres: bool, tallies: list[DayTally]
+) -> Iterator[Batch]:
     """Batches built by producer processes, each on its own slice of the events, taken in
     turn so the output is deterministic; each producer's DayTally is appended to `tallies`
     when it is done. Rendering makes building as costly as writing: two producers keep the
@@ -505,7 +541,7 @@ def _produced_in_background(n_events: int, seed: int, tallies: list[DayTally]) -
     context = multiprocessing.get_context("spawn")
     queues = [context.Queue(maxsize=2) for _ in range(PRODUCERS)]
     producers = [
-        context.Process(target=_produce, args=(n_events, seed, part, queue), daemon=True)
+        context.Process(target=_produce, args=(n_events, seed, part, postgres, queue), daemon=True)
         for part, queue in enumerate(queues)
     ]
     for producer in producers:
@@ -683,7 +719,7 @@ def _load_rows(conn: Connection, n_events: int, seed: int) -> _Loaded:
     foreign_keys: list[ForeignKeyConstraint] = []
     postgres = conn.dialect.name == "postgresql"
     named = {t.name: t for t in [*TABLES_IN_LOAD_ORDER, *DERIVED_TABLES]}
-    primary_keys = [named[name].primary_key for name in BATCH_TABLES] if postgres else []
+    primary_keys = [named[n].primary_key for n in BATCH_TABLES if n in named] if postgres else []
     if postgres:
         foreign_keys = [
             fk
@@ -699,13 +735,14 @@ def _load_rows(conn: Connection, n_events: int, seed: int) -> _Loaded:
         # with it. On SQLite the tables are clustered on their keys, or keyed by rowid.
         for key in primary_keys:
             conn.execute(DropConstraint(key))
+        SEARCH_WORDS.create(conn)
     write = _bulk_writer(conn)
     actors = build_actors()
     write("actors", [tuple(r[c] for c in COLUMNS["actors"]) for r in actors.rows])
     write("actor_aliases", [tuple(r[c] for c in COLUMNS["actor_aliases"]) for r in actors.aliases])
     counts = {"actors": len(actors.rows)}
     tallies: list[DayTally] = []
-    for batch in _produced_in_background(n_events, seed, tallies):
+    for batch in _produced_in_background(n_events, seed, postgres, tallies):
         for name in BATCH_TABLES:
             rows = getattr(batch, name)
             if rows:
@@ -724,9 +761,12 @@ def _finishing_steps(load: _Loaded, postgres: bool) -> list[parallel_steps.Step]
     keys = [Step(f"key {k.table.name}", partial(_build_key, key=k)) for k in load.primary_keys]
     indexes = [Step(f"index {index.name}", index.create) for index in load.indexes]
     built = frozenset(s.name for s in [*keys, *indexes])
-    # PostgreSQL numbers the entries after a hash join and a sort, with no index; SQLite's
-    # plan walks the events' timeline index and claims' event index.
-    entries = Step("search entries", search.fill_entries, frozenset() if postgres else built)
+    # PostgreSQL numbers the producers' entries with a sort, with no index; SQLite's plan
+    # walks the events' timeline index and claims' event index.
+    if postgres:
+        entries = Step("search entries", _number_search_words)
+    else:
+        entries = Step("search entries", search.fill_entries, built)
     search_indexes = [
         Step(f"index {name}", build, frozenset({entries.name}))
         for name, build in search.index_builds("postgresql" if postgres else "sqlite").items()
@@ -756,6 +796,17 @@ def _finishing_steps(load: _Loaded, postgres: bool) -> list[parallel_steps.Step]
         for t in by_size
     ]
     return [*steps, constrained, *checks]
+
+
+def _number_search_words(conn: Connection) -> None:
+    """search_entries from the producers' SEARCH_WORDS, numbered in timeline order."""
+    search.drop_indexes(conn)
+    columns = "event_id, claim_id, known_from, tsv"
+    conn.exec_driver_sql(
+        f"INSERT INTO search_entries (id, {columns}) "
+        f"SELECT {search.ENTRY_NUMBER}, {columns} FROM {SEARCH_WORDS.name}"
+    )
+    SEARCH_WORDS.drop(conn)
 
 
 def _build_key(conn: Connection, key: PrimaryKeyConstraint) -> None:
@@ -819,6 +870,7 @@ def _restore_empty(engine: Engine, load: _Loaded) -> None:
     with engine.begin() as conn:
         tables = [*TABLES_IN_LOAD_ORDER, *DERIVED_TABLES, dataset_meta_table]
         conn.exec_driver_sql(f"TRUNCATE {', '.join(t.name for t in tables)}")
+        SEARCH_WORDS.drop(conn, checkfirst=True)
         indexes = set(
             conn.exec_driver_sql(
                 "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"

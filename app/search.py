@@ -254,10 +254,8 @@ def entry_count(conn: Connection) -> int:
 def fill_entries(conn: Connection) -> None:
     """The rows of `fill`, with the indexes of `index_builds` dropped: built once after the
     insert, they are far cheaper than maintained row by row."""
-    for index in S.indexes:
-        index.drop(conn)
+    drop_indexes(conn)
     if conn.dialect.name == "postgresql":
-        conn.execute(text(f"DROP INDEX IF EXISTS {_VECTOR_INDEX}"))
         _copy_entries(conn)
         return
     conn.execute(text(
@@ -296,6 +294,19 @@ def _copy_entries(conn: Connection) -> None:
                     copy.write_row((number, event_id, claim_id, known_from, vector(entry_text)))
 
 
+def drop_indexes(conn: Connection) -> None:
+    """Drop the indexes `index_builds` builds."""
+    for index in S.indexes:
+        index.drop(conn)
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"DROP INDEX IF EXISTS {_VECTOR_INDEX}"))
+
+
+def event_text(title: str, summary: str) -> str:
+    """An event's own searchable text, as _ENTRY_TEXT makes it in SQL."""
+    return f"{title} {summary}"
+
+
 def index_builds(dialect: str) -> dict[str, Callable[[Connection], None]]:
     """The builds of the indexes `fill_entries` dropped, by index name: each can run on its
     own connection once the entries are committed."""
@@ -322,13 +333,15 @@ def clear(conn: Connection) -> None:
     conn.execute(S.delete())
 
 
-# An entry's text: its claim's quote, or its event's title and summary.
+# An entry's text: its claim's quote, or its event's title and summary (event_text).
 _ENTRY_TEXT = "coalesce(c.quote, events.title || ' ' || events.summary)"
 # The entries, numbered in timeline order, each event's together: event_ids_in_order relies
 # on it. One entry per event (kind 0) and one per claim (kind 1), read in the order of the
 # events' timeline index, so SQLite numbers them without sorting 3.5M rows at 1M events (a
 # UNION ALL of events and claims had to be sorted: 6.9 s against 5.4 s).
 _NUMBER = "row_number() OVER (ORDER BY events.date_earliest, events.id)"
+# The same numbering over rows that carry their event's id and earliest date.
+ENTRY_NUMBER = "row_number() OVER (ORDER BY date_earliest, event_id)"
 _ENTRIES = (
     "FROM events CROSS JOIN (SELECT 0 AS kind UNION ALL SELECT 1) AS kinds "
     "LEFT JOIN claims AS c ON kinds.kind = 1 AND c.event_id = events.id "

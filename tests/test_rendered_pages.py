@@ -178,9 +178,10 @@ def test_actor_events_follow_their_definition_on_generated_data(generated_engine
 
 
 def _search_entries(conn: Any) -> set[tuple[Any, ...]]:
-    """What each search entry indexes, by event and claim (ids are just row numbers)."""
+    """What each search entry indexes, by event and claim (ids are just row numbers), with
+    its lexemes on PostgreSQL (the generator's producers make them there)."""
     entries = search_entries_table
-    return {(r.event_id, r.claim_id, r.known_from) for r in conn.execute(select(entries))}
+    return {(r.event_id, r.claim_id, r.known_from, r.tsv) for r in conn.execute(select(entries))}
 
 
 def test_a_load_that_changes_data_re_renders(seeded: Engine, seeds_copy: Any) -> None:
