@@ -3,10 +3,11 @@ its instructions before and after a change, which, unlike seconds, the VM's drif
 move.
 
     valgrind --tool=callgrind --callgrind-out-file=/dev/null \\
-        .venv/bin/python bench/producer_work.py 20000
+        .venv/bin/python bench/producer_work.py 20000 [postgres]
 
-runs `app.generate._produce` for the first of its slices of 20,000 events;
-subtract the count for `0` (the imports and the actors) to get the events' own cost.
+runs `app.generate._produce` for the first of its slices of 20,000 events (with
+`postgres`, as for a PostgreSQL target: with the search entries' lexemes); subtract the
+count for `0` (the imports and the actors) to get the events' own cost.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ class Discard:
 
 
 def main() -> None:
-    _produce(int(sys.argv[1]), 1, 0, Discard())
+    _produce(int(sys.argv[1]), 1, 0, sys.argv[2:] == ["postgres"], Discard())
 
 
 if __name__ == "__main__":
