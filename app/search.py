@@ -242,7 +242,8 @@ def _match_clause(found: tuple[str, ...], postgres: bool) -> ColumnElement[bool]
 
 
 def fill(conn: Connection) -> int:
-    """Fill `search_entries` (and SQLite's `search_fts`) from events and claims, in SQL."""
+    """Fill `search_entries` (and SQLite's `search_fts`) from events and claims: numbered in
+    SQL, with the words `words` reads (fill_entries)."""
     fill_entries(conn)
     for build in index_builds(conn.dialect.name).values():
         build(conn)
@@ -281,6 +282,7 @@ def fill_entries(conn: Connection) -> None:
 
 # Rows fetched, and then sent by one COPY, at a time.
 COPY_BATCH = 20_000
+_COPY_ENTRIES = "COPY search_entries (id, event_id, claim_id, known_from, tsv) FROM STDIN"
 
 
 def _copy_entries(conn: Connection) -> None:
@@ -292,8 +294,7 @@ def _copy_entries(conn: Connection) -> None:
     with raw.cursor(name="search_entry_texts") as source, raw.cursor() as target:
         source.execute(f"SELECT {_NUMBER}, events.id, c.id, c.known_from, {_ENTRY_TEXT} {_ENTRIES}")
         while rows := source.fetchmany(COPY_BATCH):
-            copy_sql = "COPY search_entries (id, event_id, claim_id, known_from, tsv) FROM STDIN"
-            with target.copy(copy_sql) as copy:
+            with target.copy(_COPY_ENTRIES) as copy:
                 for number, event_id, claim_id, known_from, entry_text in rows:
                     copy.write_row((number, event_id, claim_id, known_from, vector(entry_text)))
 
