@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+import annotated_types
+from pydantic import Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
 
 # Each setting: environment variable, default, help. README's configuration table lists
 # the same three columns and a test checks that the two agree.
 SETTINGS_HELP: dict[str, str] = {
     "DATABASE_URL": "SQLAlchemy URL of the database. Default: SQLite file data/claimline.db "
-    "under the project root (folder created on demand). postgresql:// and postgres:// URLs "
+    "under the project root, or under the working directory when installed from a wheel "
+    "(folder created on demand). postgresql:// and postgres:// URLs "
     "are used with the psycopg 3 driver.",
-    "CLAIMLINE_SEEDS_DIR": "Folder of curated seed files. Default: seeds/ under the project root.",
+    "CLAIMLINE_SEEDS_DIR": "Folder of curated seed files. Default: seeds/ under the project root; "
+    "installed from a wheel (no source tree), the copy of seeds/ shipped inside the package.",
     "CLAIMLINE_RESPONSE_CACHE": "Entries in each server's in-memory cache of full responses, keyed "
     "by data version and URL; 0 turns it off (ETags and 304s stay). Default: 1024.",
     "CLAIMLINE_THREADS": "Threads per server process running database work. Default: 2.",
     "CLAIMLINE_META_TTL": "Seconds a server trusts its cached data version before re-reading it "
     "(conditional requests are answered from it without a database query). Default: 1.",
 }
+
+
+class SettingsError(ValueError):
+    """A setting's value is not valid; the message has one line per bad variable."""
+
+
+def bundled_dir(name: str) -> Path:
+    """The top-level folder `name` (migrations, seeds): a wheel ships it inside the package
+    as `app/_<name>`; from the source tree (editable install, tests) it is the folder itself."""
+    packaged = PACKAGE_DIR / f"_{name}"
+    return packaged if packaged.is_dir() else PROJECT_ROOT / name
 
 
 def normalize_database_url(url: str) -> str:
@@ -32,22 +49,55 @@ def normalize_database_url(url: str) -> str:
 
 
 def default_database_url() -> str:
-    return f"sqlite:///{PROJECT_ROOT / 'data' / 'claimline.db'}"
+    # From a source tree, beside the code; installed from a wheel, never inside
+    # site-packages: in the working directory.
+    home = PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").is_file() else Path.cwd()
+    return f"sqlite:///{home / 'data' / 'claimline.db'}"
 
 
-@dataclass(frozen=True)
-class Settings:
-    database_url: str
-    seeds_dir: Path
-    meta_ttl: float = 1.0
-    response_cache: int = 1024
-    threads: int = 2
+def default_seeds_dir() -> Path:
+    return bundled_dir("seeds")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        # The variables are named exactly (aliases below), as os.environ spells them.
+        case_sensitive=True,
+        # `CLAIMLINE_THREADS=` (set but empty) means the default, as it always has.
+        env_ignore_empty=True,
+        frozen=True,
+        allow_inf_nan=False,
+    )
+
+    database_url: str = Field(default_factory=default_database_url, alias="DATABASE_URL")
+    seeds_dir: Path = Field(default_factory=default_seeds_dir, alias="CLAIMLINE_SEEDS_DIR")
+    meta_ttl: float = Field(default=1.0, ge=0, alias="CLAIMLINE_META_TTL")
+    response_cache: int = Field(default=1024, ge=0, alias="CLAIMLINE_RESPONSE_CACHE")
+    threads: int = Field(default=2, ge=1, alias="CLAIMLINE_THREADS")
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalize_url(cls, url: str) -> str:
+        return normalize_database_url(url)
 
     @classmethod
     def from_env(cls) -> Settings:
-        url = os.environ.get("DATABASE_URL") or default_database_url()
-        seeds = os.environ.get("CLAIMLINE_SEEDS_DIR") or str(PROJECT_ROOT / "seeds")
-        ttl = float(os.environ.get("CLAIMLINE_META_TTL") or 1.0)
-        cache = int(os.environ.get("CLAIMLINE_RESPONSE_CACHE") or 1024)
-        threads = int(os.environ.get("CLAIMLINE_THREADS") or 2)
-        return cls(normalize_database_url(url), Path(seeds), ttl, cache, threads)
+        """The settings from the environment; a bad value raises SettingsError, not a traceback."""
+        try:
+            return cls()
+        except ValidationError as exc:
+            lines = [_problem(cls, error) for error in exc.errors()]
+            raise SettingsError("\n".join(lines)) from None
+
+
+def _problem(cls: type[Settings], error: ErrorDetails) -> str:
+    """`CLAIMLINE_THREADS: 'abc' is not valid: an integer >= 1`: what is accepted, in words,
+    comes from the field's type and bounds, so it cannot drift from them."""
+    name = error["loc"][0]
+    info = next(f for f in cls.model_fields.values() if f.alias == name)
+    kinds: dict[object, str] = {int: "an integer", float: "a number", Path: "a path"}
+    accepts = kinds.get(info.annotation, "a string")
+    for bound in info.metadata:
+        if isinstance(bound, annotated_types.Ge):
+            accepts += f" >= {bound.ge}"
+    return f"{name}: {error['input']!r} is not valid: {accepts}"

@@ -10,12 +10,17 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from app.config import PROJECT_ROOT
+from app.config import bundled_dir
+
+# migrations/ in the source tree, or the copy a wheel ships as app/_migrations.
+MIGRATIONS_DIR = bundled_dir("migrations")
 
 
 def alembic_config(database_url: str) -> Config:
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    # No alembic.ini: a wheel does not ship it, and env.py reads nothing from it (the URL
+    # comes in the attributes). alembic.ini stays for the `alembic revision` command line.
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["database_url"] = database_url
     return config
 
