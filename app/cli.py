@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import dataset_meta, derived, migrate
-from app.config import Settings
+from app.config import Settings, SettingsError
 from app.db import make_engine
 from app.generate import PRODUCERS, generate
 from app.loader import SeedError, load_dataset, validate_seeds
@@ -29,6 +29,8 @@ def _seeds_dir(arg: str | None, settings: Settings) -> Path:
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     migrate.upgrade(settings.database_url)
     print(f"database at revision {migrate.head_revision()}")
+    if not _is_empty(settings.database_url):
+        _refresh_derived(settings.database_url)
     return 0
 
 
@@ -66,7 +68,8 @@ def _is_empty(url: str) -> bool:
 
 
 def _refresh_derived(url: str) -> None:
-    """A database loaded before the derived tables existed gets them now (once)."""
+    """Rebuild the derived tables when they do not match the data (a migration that changes
+    what they hold marks them stale): until then /readyz is 503 and search answers 503."""
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
@@ -161,7 +164,11 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     try:
         return COMMANDS[args.command](args, settings)
     except SeedError as exc:

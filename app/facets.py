@@ -62,7 +62,7 @@ from sqlalchemy import (
 from app import running_counts, search
 from app.actor_index import ActorIndex
 from app.assemble import actor_ref
-from app.filters import TimelineFilter
+from app.filters import Capability, TimelineFilter, filter_names
 from app.models import actor_ancestors_table as AA
 from app.models import actor_events_table as AE
 from app.models import claims_table as C
@@ -74,7 +74,33 @@ from app.vocab import EventType, Facet
 FACETS = tuple(facet.value for facet in Facet)
 
 
-def matching_events(f: TimelineFilter, derived: bool) -> Select[Any]:
+def _one_scope(f: TimelineFilter) -> bool:
+    """No actor, or actors of which one includes all the others: one running_counts scope."""
+    everyone = set(f.ids(f.actors))
+    return not f.actors or any(set(r.includes) == everyone for r in f.actors)
+
+
+# Each way to count declares the filters it serves (app/filters.py); the plain aggregate
+# over the matched events serves the rest, and is the tests' oracle.
+BY_DAY = Capability(
+    "facets by day", frozenset({"actors", "date_from", "date_to", "types"}), also=_one_scope
+)
+BY_PAIR = Capability(
+    "facets by pair of actors",
+    frozenset({"actors", "date_from", "date_to"}),
+    also=lambda f: bool(f.actors) and _one_scope(f),
+)
+LISTED = Capability(
+    "facets from actor_events rows",
+    frozenset({"actors", "date_from", "date_to", "within", "types"}),
+    also=lambda f: bool(f.actors),
+)
+# Any filter: the actors' date ranges are read from actor_events, the rest as usual.
+ACTOR_RANGES = Capability("actor_events ranges", filter_names(), also=lambda f: bool(f.actors))
+ANCESTORS = Capability("actor_ancestors", filter_names())
+
+
+def matching_events(f: TimelineFilter) -> Select[Any]:
     """(id, type, date_earliest, date_latest) of every event the filters select.
 
     With an overlap `from` and known spans, one index range per precision (as page_events),
@@ -82,7 +108,8 @@ def matching_events(f: TimelineFilter, derived: bool) -> Select[Any]:
     tables, those ranges are read from `actor_events`, whose key holds the actor and the
     dates: only the actors' events in range reach the events table."""
     columns = (E.c.id, E.c.type, E.c.date_earliest, E.c.date_latest)
-    if derived and f.actors and f.spans is not None:
+    if ACTOR_RANGES.applies(f):
+        assert f.spans is not None
         ids = [r.actor.id for r in f.actors]  # actor_events lists sub-actors' events too
         rest = event_conditions(replace(f, actors=(), date_from=None, date_to=None, search=()))
         if f.search:
@@ -129,30 +156,23 @@ def _date_conditions(
 
 
 def count_facets(
-    conn: Connection,
-    index: ActorIndex,
-    f: TimelineFilter,
-    names: tuple[str, ...],
-    derived: bool = False,
+    conn: Connection, index: ActorIndex, f: TimelineFilter, names: tuple[str, ...]
 ) -> dict[str, Any]:
-    """{"total": n, "facets": {name: [{"value", "count"[, "actor"]}, …]}} for `names`.
-
-    `derived`: the derived tables match the data version, so actor_events and
-    running_counts may be read."""
-    scope = _running_scope(f) if derived else None
+    """{"total": n, "facets": {name: [{"value", "count"[, "actor"]}, …]}} for `names`."""
+    scope = _running_scope(f) if BY_DAY.applies(f) else None
     # Actor and claimant counts of every event in range are their own scopes' totals.
     by_day = {n for n in ("actor", "claimant") if n in names and scope == running_counts.ALL}
     # Of one actor's events, of every type: its pairs' series, by month.
     by_pair: set[str] = set()
-    if scope not in (None, running_counts.ALL) and not f.types:
+    if scope is not None and BY_PAIR.applies(f):
         by_pair = {"actor", "claimant"} & set(names)
     by_event = {"actor", "claimant"} & set(names) - by_day - by_pair
     listed = None
-    if derived and _listable(f) and (scope is None or by_event):
+    if LISTED.applies(f) and (scope is None or by_event):
         listed = _listed(f)
     matched = None
     if listed is None and (scope is None or by_event):
-        matched = _matched(f, derived)
+        matched = _matched(f)
     out: dict[str, list[dict[str, Any]]] = {}
     if scope is not None:
         total, types, years = _counted_by_day(conn, f, scope, "year" in names)
@@ -188,7 +208,7 @@ def count_facets(
             counts.pop("", None)  # an event without claims has no claimant ids
             out[facet] = _actors(index, counts.items())
     if matched is not None:
-        up = AA if derived else _ancestry(index)
+        up = AA if ANCESTORS.applies(f) else _ancestry(index)
 
         def rolled_up(event_id: Any, actor_id: Any, *conds: Any) -> list[dict[str, Any]]:
             """Matched events counted under each actor (of `actor_id`) and its ancestors."""
@@ -211,20 +231,10 @@ def count_facets(
     return {"total": total, "facets": {name: out[name] for name in names}}
 
 
-def _matched(f: TimelineFilter, derived: bool) -> Any:
+def _matched(f: TimelineFilter) -> Any:
     # Evaluated once in each statement that reads it; inlined, SQLite's planner would
     # start the actor and claimant joins from the whole event_actors and claims tables.
-    return matching_events(f, derived).cte("matched").prefix_with("MATERIALIZED")
-
-
-def _listable(f: TimelineFilter) -> bool:
-    """Whether the filters' events are some actors' events in a date range, of some types:
-    rows of actor_events, which carry every facet value of their event."""
-    return (
-        bool(f.actors)
-        and f.spans is not None
-        and not (f.search or f.has_claim_filter or f.known_as_of is not None)
-    )
+    return matching_events(f).cte("matched").prefix_with("MATERIALIZED")
 
 
 def _listed(f: TimelineFilter) -> Any:
@@ -328,21 +338,13 @@ def _counted_by_event(conn: Connection, matched: Any, f: TimelineFilter) -> Coun
     return sum(types.values()), types, years
 
 
-def _running_scope(f: TimelineFilter) -> str | None:
-    """The running_counts scope of the filters' events, when they are one series (or a
-    few of its types) in an overlapping date range; None otherwise."""
-    if f.within or f.search or f.has_claim_filter or f.known_as_of is not None:
-        return None
-    if f.spans is None:
-        return None
+def _running_scope(f: TimelineFilter) -> str:
+    """The running_counts scope of filters BY_DAY serves: everything, or the actor that
+    includes all the others."""
     if not f.actors:
         return running_counts.ALL
-    # Several actors are one scope when one of them includes all the others.
     everyone = set(f.ids(f.actors))
-    for r in f.actors:
-        if set(r.includes) == everyone:
-            return r.actor.id
-    return None
+    return next(r.actor.id for r in f.actors if set(r.includes) == everyone)
 
 
 def _series_types(f: TimelineFilter) -> tuple[str, ...]:

@@ -1,11 +1,15 @@
-"""The validated, resolved filters of a listing request (no HTTP types here)."""
+"""The validated, resolved filters of a listing request (no HTTP types here), and the
+capabilities by which a fast path declares which of them it can answer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 from app.actor_index import Resolution
+
+_CONTEXT = {"context": True}
 
 
 @dataclass(frozen=True)
@@ -23,8 +27,17 @@ class TimelineFilter:
     known_as_of: date | None = None
     # Folded words of `q` (app/search.py); a trailing * marks a prefix.
     search: tuple[str, ...] = ()
-    # Longest event span per precision (dataset_meta); bounds overlap scans. None: unknown.
-    spans: tuple[tuple[str, int], ...] | None = None
+    # Places as word sequences (location_key), any of which the event's location holds.
+    locations: tuple[str, ...] = ()
+    # Context for the query, not filters (never in `active()`):
+    # the longest event span per precision (dataset_meta), which bounds overlap scans;
+    # None: unknown.
+    spans: tuple[tuple[str, int], ...] | None = field(default=None, metadata=_CONTEXT)
+    # The derived tables match the data version: the one freshness rule's flag, set when
+    # the filter is resolved against the version the request reads.
+    fresh: bool = field(default=False, metadata=_CONTEXT)
+    # Fast paths may answer; off, every request takes the general path (the tests' oracle).
+    fast: bool = field(default=False, metadata=_CONTEXT)
 
     @staticmethod
     def ids(resolutions: tuple[Resolution, ...]) -> list[str]:
@@ -32,4 +45,47 @@ class TimelineFilter:
 
     @property
     def has_claim_filter(self) -> bool:
-        return bool(self.claimants or self.via or self.sources or self.documents or self.hedges)
+        return bool(self.active() & CLAIM_FILTERS)
+
+    def active(self) -> frozenset[str]:
+        """The names of the filters this request sets, read from the fields themselves so
+        that a filter added later is seen by every fast path's check."""
+        return frozenset(
+            f.name
+            for f in fields(self)
+            if not f.metadata.get("context") and getattr(self, f.name) not in (None, False, ())
+        )
+
+
+def filter_names() -> frozenset[str]:
+    return frozenset(f.name for f in fields(TimelineFilter) if not f.metadata.get("context"))
+
+
+# Filters on an event's claims (the others are on the event itself); `known_as_of` hides
+# claims too, but is not a claim's property, so it is named apart where it matters.
+CLAIM_FILTERS = frozenset({"claimants", "via", "sources", "documents", "hedges"})
+
+
+@dataclass(frozen=True)
+class Capability:
+    """What a fast path can answer: requests whose active filters are all in `serves` and
+    that pass `also` (a limit on counts, say). Everything else, including any filter added
+    after the fast path was written, goes to the general path.
+
+    `derived`: the path reads the derived tables, so it applies only while they match the
+    data version (`TimelineFilter.fresh`)."""
+
+    name: str
+    serves: frozenset[str]
+    also: Callable[[TimelineFilter], bool] = lambda f: True
+    derived: bool = True
+
+    def __post_init__(self) -> None:
+        unknown = self.serves - filter_names()
+        if unknown:
+            raise ValueError(f"{self.name} declares unknown filters {sorted(unknown)}")
+
+    def applies(self, f: TimelineFilter) -> bool:
+        if not f.fast or (self.derived and (not f.fresh or f.spans is None)):
+            return False
+        return f.active() <= self.serves and self.also(f)

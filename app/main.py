@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import anyio.to_thread
 from fastapi import FastAPI
 
 from app import openapi
@@ -14,8 +13,7 @@ from app.api.fast_events import FastEventsMiddleware
 from app.api.http_cache import HttpCacheMiddleware
 from app.api.routes import actors, claims, documents, events, health, timeline
 from app.config import Settings
-from app.dataset_meta import MetaCache
-from app.db import make_engine
+from app.state import AppState
 
 DESCRIPTION = """A source-attributed timeline of conflict reporting.
 
@@ -27,22 +25,23 @@ a precision. Errors are RFC 9457 `application/problem+json`.
 
 
 def create_app(
-    database_url: str | None = None, meta_ttl: float | None = None, fast_events: bool = True
+    database_url: str | None = None, meta_ttl: float | None = None, fast_paths: bool = True
 ) -> FastAPI:
-    """`fast_events=False` leaves every /events request to the FastAPI route (tests compare)."""
+    """`fast_paths=False` sends every request down the general path: the oracle the tests
+    compare every fast path with."""
     settings = Settings.from_env()
-    url = database_url or settings.database_url
-    ttl = settings.meta_ttl if meta_ttl is None else meta_ttl
+    state = AppState(
+        settings,
+        database_url or settings.database_url,
+        settings.meta_ttl if meta_ttl is None else meta_ttl,
+        fast_paths,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Few threads beat many: past a handful, sync routes only fight over the GIL and the
-        # CPU (measured in docs/benchmarks.md).
-        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
-        app.state.engine = make_engine(url)
-        app.state.meta = MetaCache(app.state.engine, ttl)
+        state.open()
         yield
-        app.state.engine.dispose()
+        state.close()
 
     app = FastAPI(
         title="Claimline",
@@ -57,10 +56,11 @@ def create_app(
             {"name": "health", "description": "Liveness and readiness"},
         ],
     )
-    if fast_events:
-        app.add_middleware(FastEventsMiddleware)
+    app.state.claimline = state
+    if fast_paths:
+        app.add_middleware(FastEventsMiddleware, state=state)
     # Added last, so outermost: 304s and cache hits never reach the fast route.
-    app.add_middleware(HttpCacheMiddleware, max_entries=settings.response_cache)
+    app.add_middleware(HttpCacheMiddleware, state=state, max_entries=settings.response_cache)
     problems.install(app)
     openapi.install(app)
     for module in (events, timeline, claims, actors, documents, health):

@@ -87,6 +87,8 @@ class Event(SQLModel, table=True):
     location_name: str | None = None
     location_lat: float | None = None
     location_lon: float | None = None
+    # The name's words, space-padded (search.phrase_key): what `location=` matches.
+    location_key: str | None = Field(default=None, sa_type=Text)
 
     __table_args__ = (
         # Timeline order and keyset paging: (earliest, id).

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 
 from app import search
-from app.filters import TimelineFilter
+from app.filters import CLAIM_FILTERS, Capability, TimelineFilter
 from app.models import actor_aliases_table as AL
 from app.models import actors_table as A
 from app.models import claim_via_table as CV
@@ -73,7 +73,9 @@ def known_condition(f: TimelineFilter) -> ColumnElement[bool]:
     return C.c.known_from <= f.known_as_of if f.known_as_of is not None else true()
 
 
-def event_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
+def event_only_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
+    """Conditions on the event itself: every filter but the claim filters and `known_as_of`
+    (the /claims listing applies those to the claims directly)."""
     conds: list[ColumnElement[bool]] = []
     if f.actors:
         ids = f.ids(f.actors)
@@ -92,6 +94,17 @@ def event_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
             conds.append(E.c.date_earliest <= f.date_to)
     if f.search:
         conds.append(search.event_matches(E.c.id, f.search, f.known_as_of))
+    if f.locations:
+        # Keys and phrases are words padded with spaces (search.phrase_key): no wildcard
+        # can come from the request.
+        conds.append(or_(*(E.c.location_key.like(f"%{phrase}%") for phrase in f.locations)))
+    return conds
+
+
+def event_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
+    """Every filter, as conditions on the event: claim filters and `known_as_of` keep the
+    events with at least one claim that passes them."""
+    conds = event_only_conditions(f)
     if f.has_claim_filter or f.known_as_of is not None:
         conds.append(
             exists(
@@ -237,12 +250,12 @@ def page_claims(
     conn: Connection, f: TimelineFilter, limit: int, after: tuple[date, str] | None
 ) -> Sequence[Any]:
     """Claims matching the filters, in the timeline order of their events, then by id."""
-    if f.claimants and not (f.actors or f.types or f.date_from or f.date_to or f.search):
+    if CLAIMANT_PAGE.applies(f):
         ids = _claimant_page_ids(conn, f, limit, after)
         conds: list[ColumnElement[bool]] = [C.c.id.in_(ids)]
         after = None
     else:
-        conds = [known_condition(f), *claim_conditions(f), *_event_only_conditions(f)]
+        conds = [known_condition(f), *claim_conditions(f), *event_only_conditions(f)]
     if after is not None:
         conds.append(tuple_(E.c.date_earliest, C.c.id) > tuple_(*after))
     stmt = (
@@ -260,6 +273,15 @@ def page_claims(
         .limit(limit + 1)
     )
     return conn.execute(stmt).all()
+
+
+# Claims alone (no event filter): their claimants' index on (claimant, event date, id).
+CLAIMANT_PAGE = Capability(
+    "claims by claimant",
+    CLAIM_FILTERS | {"known_as_of"},
+    lambda f: bool(f.claimants),
+    derived=False,
+)
 
 
 def _claimant_page_ids(
@@ -293,17 +315,6 @@ _EVENT_DATE_COLUMNS = (
     "date_approximate",
     "date_uncertain",
 )
-
-
-def _event_only_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
-    """Event conditions without the claim EXISTS (the claims query filters claims directly)."""
-    plain = TimelineFilter(
-        actors=f.actors, date_from=f.date_from, date_to=f.date_to, within=f.within, types=f.types
-    )
-    conds = event_conditions(plain)
-    if f.search:
-        conds.append(search.event_matches(E.c.id, f.search, f.known_as_of))
-    return conds
 
 
 def via_for_claims(conn: Connection, claim_ids: list[str]) -> dict[str, list[str]]:

@@ -37,22 +37,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from app.dataset_meta import Meta
-from app.filters import TimelineFilter
+from app.filters import Capability, TimelineFilter
 from app.models import event_json_table as EJ
 from app.queries import earliest_floor
 
-
-def eligible(f: TimelineFilter, meta: Meta) -> bool:
-    return (
-        meta.derived
-        and f.spans is not None
-        and len(f.actors) + len(f.claimants) <= 1
-        and not f.types
-        and not (f.via or f.sources or f.documents or f.hedges)
-        and f.known_as_of is None
-        and not f.search
-    )
+# One statement over actor_events (or the claims' claimant index) and event_json.
+PAGE = Capability(
+    "one-statement page",
+    frozenset({"actors", "claimants", "date_from", "date_to", "within"}),
+    also=lambda f: len(f.actors) + len(f.claimants) <= 1,
+)
+# Filters that leave each event's JSON as stored: they choose events, not claims.
+STORED_BODIES = Capability(
+    "stored bodies",
+    frozenset({"actors", "date_from", "date_to", "within", "types", "search", "locations"}),
+)
 
 
 # (table, key column, column prefix of the event's dates, DISTINCT): where each source
@@ -190,19 +189,12 @@ def _sqlite_rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any
         raise DBAPIError.instance(sql, values, exc, sqlite3.Error) from exc
 
 
-def stored_bodies(
-    conn: Connection, meta: Meta, f: TimelineFilter, rows: Sequence[Any]
-) -> list[bytes] | None:
-    """The page's events as their stored JSON, in the rows' order, when the filters leave
-    every claim matched and visible, as event_json renders them: no claim filter, no
-    `known_as_of`. Types, several actors and search do not change an event's body. None
-    when the filters do, the derived tables are stale, or a body is missing; the caller
-    then builds the events (assemble.build_events).
-
-    One statement of indexed lookups instead of the general path's five and its Python
-    assembly: at 1M events under load, `/events?q=casualties&limit=50` went from 10.6 to
-    3.3 ms of server CPU a request, 100 to 311 req/s (docs/benchmarks.md)."""
-    if not meta.derived or f.has_claim_filter or f.known_as_of is not None:
+def stored_bodies(conn: Connection, f: TimelineFilter, rows: Sequence[Any]) -> list[bytes] | None:
+    """The page's events as their stored JSON, in the rows' order, when STORED_BODIES
+    serves the filters; None when it does not, or a body is missing: the caller then builds
+    the events (assemble.build_events). One statement of indexed lookups instead of the
+    general path's five and its Python assembly (docs/benchmarks.md)."""
+    if not STORED_BODIES.applies(f):
         return None
     if not rows:
         return []

@@ -83,6 +83,13 @@ def words(text: str) -> list[str]:
     return _WORDS.findall(fold(text))
 
 
+def phrase_key(text: str) -> str:
+    """The text's words joined by single spaces and padded with one at each end, so that a
+    phrase's key is a substring of a text's key exactly when the text holds those words in
+    a row: "kursk oblast russia" holds "kursk", "oblast russia", not "kurs" or "russian"."""
+    return f" {' '.join(words(text))} "
+
+
 def vector(text: str) -> str:
     """The text's words as a PostgreSQL tsvector literal (lexemes without positions: a
     search is an AND of words and prefixes). Words hold no quote or backslash to escape.

@@ -270,3 +270,23 @@ def page_rows(client: httpx.Client, path: str, params: dict[str, Any]) -> list[d
 def page_ids(client: httpx.Client, path: str, params: dict[str, Any]) -> list[str]:
     """Every row id of a listing, following `next_cursor` to the last page."""
     return [row["id"] for row in page_rows(client, path, params)]
+
+
+# The fast loop (`pytest -m "not slow"`) keeps every endpoint on SQLite and leaves to the
+# full suite: PostgreSQL, generated data, the gates, fuzzing and the packaging builds.
+_SLOW_FIXTURES = {"generated_url", "generated_engine", "generated", "postgres_url"}
+_SLOW_MODULES = {"test_gates", "test_fuzz", "test_generate", "test_parallel_steps"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        params = getattr(item, "callspec", None)
+        on_postgres = params is not None and "postgresql" in params.params.values()
+        if (
+            on_postgres
+            or _SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or "generated" in item.name
+            or item.module is not None
+            and item.module.__name__.rsplit(".", 1)[-1] in _SLOW_MODULES
+        ):
+            item.add_marker(pytest.mark.slow)

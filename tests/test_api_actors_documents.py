@@ -73,7 +73,7 @@ def test_readiness_reads_the_recorded_document_count(loaded_url: str) -> None:
     """A probe on a large database must not count the documents table each time."""
     statements: list[str] = []
     with TestClient(create_app(loaded_url)) as client:
-        engine = client.app.state.engine  # type: ignore[attr-defined]
+        engine = client.app.state.claimline.engine  # type: ignore[attr-defined]
 
         def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
             statements.append(statement.lower())

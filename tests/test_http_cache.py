@@ -39,7 +39,7 @@ def test_304_and_cache_hits_run_no_sql_and_a_load_changes_the_etag(
     engine = make_engine(sqlite_url)
     load_dataset(engine, validate_seeds(SEEDS_DIR))
     with TestClient(create_app(sqlite_url, meta_ttl=3600)) as client:
-        app_engine = client.app.state.engine  # type: ignore[attr-defined]
+        app_engine = client.app.state.claimline.engine  # type: ignore[attr-defined]
         with recorded_statements(app_engine) as statements:
             first = client.get("/events/dprk-casualties-2024-12")
             assert first.headers["x-cache"] == "miss" and statements

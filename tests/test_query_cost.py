@@ -16,7 +16,7 @@ def counted(loaded_url: str) -> Iterator[tuple[TestClient, list[str]]]:
     # A long TTL keeps the data-version read out of the counted requests.
     with TestClient(create_app(loaded_url, meta_ttl=3600)) as client:
         client.get("/events", params={"limit": 1})
-        with recorded_statements(client.app.state.engine) as statements:  # type: ignore[attr-defined]
+        with recorded_statements(client.app.state.claimline.engine) as statements:  # type: ignore[attr-defined]
             yield client, statements
 
 

@@ -34,8 +34,9 @@ def test_readyz_is_503_until_migrated_and_loaded(sqlite_url: str) -> None:
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["detail"] == f"schema at None, expected {migrate.head_revision()}"
         events = client.get("/events")
-        assert (events.status_code, events.json()["type"]) == (
-            503, "https://claimline.example/problems/database-unavailable")  # fmt: skip
+        # Not migrated: the service is not ready (503, retry later), not broken (500).
+        assert (events.status_code, events.json()["type"], events.headers["retry-after"]) == (
+            503, "https://claimline.example/problems/not-ready", "5")  # fmt: skip
         migrate.upgrade(sqlite_url)
         response = client.get("/readyz")
         assert (response.status_code, response.json()["detail"]) == (

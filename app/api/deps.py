@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Literal
+from enum import Enum
+from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
 from fastapi import Depends, Query, Request
 from sqlalchemy import Connection, Engine
@@ -15,27 +16,37 @@ from sqlalchemy.exc import OperationalError
 
 from app import queries, search
 from app.actor_index import ActorIndex, Resolution, UnknownActorError
-from app.api.problems import ProblemError, invalid_parameter
+from app.api.problems import RETRY_AFTER, ProblemError, database_unavailable, invalid_parameter
 from app.cursor import CursorError, decode_cursor
-from app.dataset_meta import Meta, MetaCache
+from app.dataset_meta import Meta
 from app.edtf import EdtfError, parse_edtf
 from app.filters import TimelineFilter
+from app.state import AppState, Catalog, UnknownPlaceError
 from app.vocab import EventType, Hedge
 
 MAX_LIMIT = 500
 DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}){0,2}$"
 
 
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.claimline
+    return state
+
+
 def get_engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
+    return get_state(request).engine
 
 
 @dataclass(frozen=True)
 class Session:
     conn: Connection
     meta: Meta
-    index: ActorIndex
+    catalog: Catalog
+    state: AppState
+
+    @property
+    def index(self) -> ActorIndex:
+        return self.catalog.index
 
 
 @contextmanager
@@ -45,24 +56,14 @@ def open_session(request: Request) -> Iterator[Session]:
     Opened and closed inside the endpoint, in its worker thread. A dependency would close it
     in a separate step that FastAPI skips when the client hangs up mid-request, leaking the
     pooled connection until the pool runs dry (seen under wrk)."""
+    state = get_state(request)
     try:
-        conn = get_engine(request).connect()
+        conn = state.engine.connect()
     except OperationalError as exc:
-        raise ProblemError(503, "database-unavailable", "the database is not reachable") from exc
+        raise database_unavailable() from exc
     with conn:
-        meta_cache: MetaCache = request.app.state.meta
-        meta = meta_cache.get(conn)
-        yield Session(conn, meta, _actor_index(request, conn, meta))
-
-
-def _actor_index(request: Request, conn: Connection, meta: Meta) -> ActorIndex:
-    """The actor index of the current data version, loaded once per version and process."""
-    cached: tuple[str, ActorIndex] | None = getattr(request.app.state, "actor_index", None)
-    if cached is not None and cached[0] == meta.version and meta.version != "unversioned":
-        return cached[1]
-    index = ActorIndex.load(conn)
-    request.app.state.actor_index = (meta.version, index)
-    return index
+        meta = state.meta.get(conn)
+        yield Session(conn, meta, state.catalog(conn, meta), state)
 
 
 def only_params(*allowed: str) -> Callable[[Request], None]:
@@ -82,8 +83,15 @@ def only_params(*allowed: str) -> Callable[[Request], None]:
     return check
 
 
-FILTER_PARAMS = ("actor", "from", "to", "date_match", "claimant", "via", "source", "type",
-                 "document", "hedge", "known_as_of", "q")  # fmt: skip
+# Each query parameter of the listings, and the TimelineFilter field it sets: the one table
+# that maps the two (a test checks it covers every field and every parameter).
+PARAM_FIELDS = {
+    "actor": "actors", "from": "date_from", "to": "date_to", "date_match": "within",
+    "claimant": "claimants", "via": "via", "source": "sources", "type": "types",
+    "document": "documents", "hedge": "hedges", "known_as_of": "known_as_of", "q": "search",
+    "location": "locations",
+}  # fmt: skip
+FILTER_PARAMS = tuple(PARAM_FIELDS)
 PAGE_PARAMS = ("limit", "cursor")
 
 
@@ -139,6 +147,15 @@ def _search_terms(q: str | None) -> tuple[str, ...]:
         raise invalid_parameter("q", str(exc), q) from None
 
 
+def _place_key(value: str) -> str:
+    key = search.phrase_key(value)
+    if not key.strip():
+        raise invalid_parameter(
+            "location", f"{value!r} has no words to match (letters or digits)", value
+        )
+    return key
+
+
 @dataclass(frozen=True)
 class FilterInput:
     """The listing filters as validated without the database; `resolve` does the rest."""
@@ -155,6 +172,8 @@ class FilterInput:
     hedges: tuple[str, ...]
     known_as_of: date | None
     search: tuple[str, ...] = ()
+    # (as typed, its key): see search.phrase_key
+    locations: tuple[tuple[str, str], ...] = ()
 
     def resolve(self, session: Session) -> TimelineFilter:
         if self.documents:
@@ -164,7 +183,33 @@ class FilterInput:
                     raise invalid_parameter(
                         "document", f"unknown document {doc!r}; see /documents", doc, sorted(known)
                     )
-        index, spans = session.index, session.meta.spans
+        if self.search and not session.meta.derived:
+            # The one reader of a derived table on the general path: never from a stale one.
+            raise ProblemError(
+                503, "search-index-stale",
+                "the search index does not match the data yet; `claimline migrate` rebuilds "
+                "it, and /readyz says ready once it does",
+                headers={"Retry-After": str(RETRY_AFTER)},
+            )  # fmt: skip
+        if self.locations:
+            places = session.state.places(session.conn, session.catalog)
+            for value, key in self.locations:
+                try:
+                    places.check(value, key)
+                except UnknownPlaceError as exc:
+                    hint = " or ".join(map(repr, exc.suggestions)) or "none close"
+                    raise invalid_parameter(
+                        "location",
+                        f"no event's location holds {value!r}; did you mean {hint}? "
+                        "(/events lists each event's location)",
+                        value, exc.suggestions,
+                    ) from None  # fmt: skip
+        return self.resolved(session.index, session.meta, session.state.fast_paths)
+
+    def resolved(self, index: ActorIndex, meta: Meta, fast: bool) -> TimelineFilter:
+        """The filter, resolved without the database: `resolve` has done the checks that
+        need it (documents, places, the search index)."""
+        spans = meta.spans
         return TimelineFilter(
             actors=_resolve(index, "actor", self.actor),
             claimants=_resolve(index, "claimant", self.claimant),
@@ -178,7 +223,10 @@ class FilterInput:
             hedges=self.hedges,
             known_as_of=self.known_as_of,
             search=self.search,
+            locations=tuple(dict.fromkeys(key for _, key in self.locations)),
             spans=tuple(sorted(spans.items())) if spans is not None else None,
+            fresh=meta.derived,
+            fast=fast,
         )
 
 
@@ -244,6 +292,16 @@ def timeline_filter(
             json_schema_extra={"format": "date"},
         ),
     ] = None,
+    location: Annotated[
+        list[str],
+        Query(
+            description="The event's place holds these words in a row (case, accents and "
+            'punctuation ignored: `kursk` matches "Kursk Oblast, Russia"); repeat for any '
+            "of several",
+            examples=["Kursk"],
+            max_length=200,
+        ),
+    ] = [],  # noqa: B006
     q: Annotated[
         str | None,
         Query(
@@ -263,6 +321,7 @@ def timeline_filter(
         date_to=date_to, within=date_match == "within", types=tuple(t.value for t in type),
         documents=document, hedges=tuple(h.value for h in hedge),
         known_as_of=_day("known_as_of", known_as_of), search=_search_terms(q),
+        locations=tuple((value, _place_key(value)) for value in location),
     )  # fmt: skip
 
 
@@ -284,3 +343,24 @@ def decode(kind: str, cursor: str | None) -> tuple[date, str] | None:
         return decode_cursor(kind, cursor)
     except CursorError as exc:
         raise invalid_parameter("cursor", str(exc), cursor) from None
+
+
+def filter_arguments(values: dict[str, str]) -> dict[str, Any]:
+    """timeline_filter's keyword arguments for one value per query parameter, as FastAPI
+    would pass them: a list for a list parameter, an enum member for an enum. ValueError
+    for a value FastAPI would reject as of the wrong kind."""
+    return {_ARGUMENT.get(k, k): _argument(_ARGUMENT.get(k, k), v) for k, v in values.items()}
+
+
+def _argument(name: str, value: str) -> Any:
+    hint = _HINTS[name]
+    if get_origin(hint) is Literal and value not in get_args(hint):
+        raise ValueError(value)
+    if get_origin(hint) is list:
+        (item,) = get_args(hint)
+        return [item(value) if isinstance(item, type) and issubclass(item, Enum) else value]
+    return value
+
+
+_ARGUMENT = {"from": "from_"}
+_HINTS = get_type_hints(timeline_filter)

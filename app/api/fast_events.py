@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
 from urllib.parse import parse_qsl
 
 import anyio.to_thread
@@ -25,22 +24,29 @@ from starlette.datastructures import URL
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import rendered_pages
-from app.actor_index import ActorIndex, UnknownActorError
-from app.api.deps import MAX_LIMIT, date_bound, decode
+from app.actor_index import UnknownActorError
+from app.api.deps import (
+    MAX_LIMIT,
+    PARAM_FIELDS,
+    FilterInput,
+    decode,
+    filter_arguments,
+    timeline_filter,
+)
 from app.api.http_cache import META_SCOPE_KEY
 from app.api.listing import echo
 from app.api.problems import ProblemError
 from app.cursor import encode_cursor
-from app.dataset_meta import Meta, MetaCache
-from app.filters import TimelineFilter
+from app.dataset_meta import Meta
+from app.state import AppState
 
-PARAMS = frozenset({"actor", "claimant", "from", "to", "date_match", "limit", "cursor"})
+# The query parameters of the filters the page statement serves, and paging's.
+PARAMS = frozenset(
+    {p for p, name in PARAM_FIELDS.items() if name in rendered_pages.PAGE.serves}
+    | {"limit", "cursor"}
+)
 LIMIT = re.compile(r"[1-9][0-9]{0,2}")
 JSON = b"application/json"
-
-
-ECHO_CACHE_SIZE = 4096
-_ECHOED: dict[tuple[str, TimelineFilter], bytes] = {}
 
 
 class Declined(Exception):
@@ -48,17 +54,16 @@ class Declined(Exception):
 
 
 class FastEventsMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, state: AppState) -> None:
+        self.app, self.state = app, state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != "/events" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        state = scope["app"].state
         try:
-            page = _Request(scope, state)
-            engine: Engine = state.engine
+            page = _Request(scope, self.state)
+            engine = self.state.engine
             if engine.dialect.name == "sqlite":
                 # An indexed read of one file, well under a millisecond: cheaper inline than
                 # the thread hop. A network database may stall, so it gets a thread.
@@ -74,60 +79,46 @@ class FastEventsMiddleware:
 
 
 class _Request:
-    """The parsed, resolved request; raises Declined for anything it does not handle."""
+    """The parsed request; raises Declined for anything it does not handle."""
 
-    def __init__(self, scope: Scope, state: Any) -> None:
-        self.scope = scope
+    def __init__(self, scope: Scope, state: AppState) -> None:
+        self.scope, self.state = scope, state
         # The version the HTTP-cache middleware has just read. Peeked again here, it could
-        # have expired in between: under load about 1 % of main-query requests, those at
-        # each expiry, fell to the general route.
-        meta: Meta | None = scope.get(META_SCOPE_KEY)
-        if meta is None:
-            meta_cache: MetaCache | None = getattr(state, "meta", None)
-            meta = meta_cache.peek() if meta_cache is not None else None
-        cached: tuple[str, ActorIndex] | None = getattr(state, "actor_index", None)
-        if meta is None or not meta.derived or meta.spans is None or cached is None:
+        # have expired in between, and the request would fall to the general route.
+        meta: Meta | None = scope.get(META_SCOPE_KEY) or state.meta.peek()
+        if meta is None or not meta.derived or meta.spans is None:
             raise Declined
-        if cached[0] != meta.version:
-            raise Declined
-        index = cached[1]
+        self.meta = meta
         pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
         values: dict[str, str] = {}
         for key, value in pairs:
             if key not in PARAMS or key in values or not value:
                 raise Declined
             values[key] = value
-        limit = values.get("limit", "50")
+        limit = values.pop("limit", "50")
         if not LIMIT.fullmatch(limit) or int(limit) > MAX_LIMIT:
             raise Declined
-        match = values.get("date_match", "overlap")
-        if match not in ("overlap", "within"):
-            raise Declined
         try:
-            date_from = date_bound("from", values.get("from"), end=False)
-            date_to = date_bound("to", values.get("to"), end=True)
-            self.cursor: tuple[date, str] | None = decode("events", values.get("cursor"))
-            actors = (index.resolve(values["actor"]),) if "actor" in values else ()
-            claimants = (index.resolve(values["claimant"]),) if "claimant" in values else ()
-        except (ProblemError, UnknownActorError):
+            self.cursor: tuple[date, str] | None = decode("events", values.pop("cursor", None))
+            # The FastAPI route's own parsing, so that the two read a value alike.
+            self.input: FilterInput = timeline_filter(**filter_arguments(values))
+        except (ProblemError, TypeError, ValueError):
             raise Declined from None
-        if date_from is not None and date_to is not None and date_from > date_to:
-            raise Declined
-        self.limit, self.index, self.version = int(limit), index, meta.version
-        self.filter = TimelineFilter(
-            actors=actors, claimants=claimants, date_from=date_from, date_to=date_to,
-            within=match == "within",
-            spans=tuple(sorted(meta.spans.items())),
-        )  # fmt: skip
-        if not rendered_pages.eligible(self.filter, meta):
-            raise Declined
+        self.limit = int(limit)
 
     def run(self, engine: Engine) -> tuple[bytes, list[tuple[bytes, bytes]]]:
         try:
             with engine.connect() as conn:
-                rows = rendered_pages.page(conn, self.filter, self.limit, self.cursor)
+                catalog = self.state.catalog(conn, self.meta)
+                try:
+                    f = self.input.resolved(catalog.index, self.meta, self.state.fast_paths)
+                except (ProblemError, UnknownActorError):
+                    raise Declined from None
+                if not rendered_pages.PAGE.applies(f):
+                    raise Declined
+                rows = rendered_pages.page(conn, f, self.limit, self.cursor)
         except SQLAlchemyError:
-            raise Declined from None  # the general route reports it (503)
+            raise Declined from None  # the general route reports it
         headers: list[tuple[bytes, bytes]] = []
         token = url = None
         if len(rows) > self.limit:
@@ -135,17 +126,8 @@ class _Request:
             token = encode_cursor("events", rows[-1][0], rows[-1][1])
             url = str(URL(scope=self.scope).include_query_params(cursor=token))
             headers.append((b"link", f'<{url}>; rel="next"'.encode("latin-1")))
-        return rendered_pages.page_body(token, url, rows, self._echoed()), headers
-
-    def _echoed(self) -> bytes:
-        """The echoed filters' JSON, kept per data version and filter: building the model
-        and dumping it was about 7 % of the main query's CPU (py-spy), the same bytes for
-        every page of a filter. The version fixes the actor index they are resolved in."""
-        key = (self.version, self.filter)
-        found = _ECHOED.get(key)
-        if found is None:
-            if len(_ECHOED) >= ECHO_CACHE_SIZE:
-                _ECHOED.clear()
-            echoed = echo(self.index, self.filter).model_dump(mode="json", by_alias=True)
-            found = _ECHOED[key] = orjson.dumps(echoed)
-        return found
+        key = (self.meta.version, f)
+        echoed = self.state.echo(
+            key, lambda: orjson.dumps(echo(catalog.index, f).model_dump(mode="json", by_alias=True))
+        )
+        return rendered_pages.page_body(token, url, rows, echoed), headers

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.dataset_meta import MetaCache
+from app.state import AppState
 
 CACHED_PREFIXES = ("/events", "/timeline", "/claims", "/actors", "/documents")
 MAX_ENTRIES = 1024
@@ -51,8 +52,8 @@ class ResponseCache:
 
 
 class HttpCacheMiddleware:
-    def __init__(self, app: ASGIApp, max_entries: int = MAX_ENTRIES) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, state: AppState, max_entries: int = MAX_ENTRIES) -> None:
+        self.app, self.state = app, state
         self.cache = ResponseCache(max_entries) if max_entries > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -64,10 +65,7 @@ class HttpCacheMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        meta: MetaCache | None = getattr(scope["app"].state, "meta", None)
-        if meta is None:
-            await self.app(scope, receive, send)
-            return
+        meta = self.state.meta
         query = scope.get("query_string", b"").decode("latin-1")
         fresh = meta.peek()
         if fresh is None:

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app import migrate
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# Seconds a client should wait before retrying a 503.
+RETRY_AFTER = 5
+# SQLite's result codes that mean "cannot answer now", not "this statement is wrong".
+_SQLITE_OUTAGES = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR",
+                   "SQLITE_FULL", "SQLITE_NOMEM", "SQLITE_INTERRUPT")  # fmt: skip
 TYPE_BASE = "https://claimline.example/problems/"
 log = logging.getLogger("claimline")
 
@@ -33,6 +43,10 @@ class Problem(BaseModel):
     detail: str = Field(examples=["unknown actor 'DPRKK'; did you mean 'dprk' (North Korea)?"])
     instance: str | None = Field(default=None, examples=["/events?actor=DPRKK"])
     errors: list[FieldProblem] | None = None
+    request_id: str | None = Field(
+        default=None,
+        description="On a 500: the id under which the error was logged, to quote in a report",
+    )
 
 
 class ProblemError(Exception):
@@ -60,6 +74,30 @@ def invalid_parameter(
     return ProblemError(422, "invalid-parameter", f"{name}: {reason}", [problem])
 
 
+def database_unavailable() -> ProblemError:
+    return ProblemError(
+        503, "database-unavailable", "the database cannot answer right now; see /readyz",
+        headers={"Retry-After": str(RETRY_AFTER)},
+    )  # fmt: skip
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The database cannot be reached or did not answer in time: the service's state, to
+    retry later, as opposed to a statement or a schema that is wrong (a bug: 500)."""
+    if isinstance(exc, PoolTimeoutError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    if type(orig).__module__.startswith("psycopg"):
+        # Class 08 (connection), 57 (cancelled: statement_timeout, shutdown), 53 (resources).
+        state = getattr(orig, "sqlstate", None) or ""
+        return state[:2] in ("08", "57", "53") or state == ""
+    return str(getattr(orig, "sqlite_errorname", "")).startswith(_SQLITE_OUTAGES)
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -67,6 +105,7 @@ def problem_response(
     detail: str,
     errors: list[FieldProblem] | None = None,
     headers: dict[str, str] | None = None,
+    request_id: str | None = None,
 ) -> JSONResponse:
     body = Problem(
         type=TYPE_BASE + slug,
@@ -77,6 +116,7 @@ def problem_response(
         detail=detail,
         instance=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
         errors=errors,
+        request_id=request_id,
     )
     return JSONResponse(
         body.model_dump(exclude_none=True),
@@ -128,17 +168,39 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(SQLAlchemyError)
     async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
-        # An unreachable or unmigrated database is the service's state, not the client's fault.
-        log.error("database error on %s: %s", request.url.path, exc)
-        detail = "the database cannot answer right now; see /readyz"
-        return problem_response(request, 503, "database-unavailable", detail)
+        if is_outage(exc):
+            log.error("database unavailable on %s: %s", request.url.path, exc)
+            problem = database_unavailable()
+            return problem_response(
+                request, problem.status, problem.slug, problem.detail, headers=problem.headers
+            )
+        if not await run_in_threadpool(_schema_at_head, request):
+            # Served before `claimline migrate`: the service is not ready, not broken.
+            detail = "the database schema is not at this version's head; see /readyz"
+            return problem_response(
+                request, 503, "not-ready", detail, headers={"Retry-After": str(RETRY_AFTER)}
+            )
+        return _internal_error(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s", request.url.path)
-        return problem_response(
-            request, 500, "internal-error", "internal error; it has been logged"
-        )
+        return _internal_error(request, exc)
+
+
+def _internal_error(request: Request, exc: BaseException) -> JSONResponse:
+    # The body names the log line, never the statement or the trace.
+    request_id = uuid.uuid4().hex
+    log.error("internal error %s on %s", request_id, request.url.path, exc_info=exc)
+    detail = f"internal error; it was logged as {request_id}"
+    return problem_response(request, 500, "internal-error", detail, request_id=request_id)
+
+
+def _schema_at_head(request: Request) -> bool:
+    try:
+        engine = request.app.state.claimline.engine
+        return migrate.current_revision(engine) == migrate.head_revision()
+    except SQLAlchemyError:
+        return False
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -146,7 +208,12 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     for status, description in (
         (400, "Bad request: an unknown query parameter"),
         (422, "A parameter is invalid: unknown actor, bad date, bad cursor, limit out of range"),
-        (503, "The database cannot answer; see /readyz"),
+        (500, "An error of the service's own, logged under the body's `request_id`"),
+        (
+            503,
+            "The database cannot answer now, or is not migrated yet; retry after "
+            "`Retry-After` seconds (see /readyz)",
+        ),
     )
 }
 NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {

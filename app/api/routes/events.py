@@ -39,7 +39,7 @@ def list_events(listing: EventsListing) -> Response:
 
 
 def _events(s: Session, f: TimelineFilter, rows: Sequence[Any]) -> dict[str, Any]:
-    stored = rendered_pages.stored_bodies(s.conn, s.meta, f, rows)
+    stored = rendered_pages.stored_bodies(s.conn, f, rows)
     if stored is not None:
         return {"data": [orjson.Fragment(body) for body in stored]}
     return {"data": build_events(s.conn, s.index, f, rows)}
@@ -70,7 +70,7 @@ def event_facets(
     names = tuple(dict.fromkeys(f.value for f in facet)) or FACETS
     with open_session(request) as s:
         f = filters.resolve(s)
-        body = count_facets(s.conn, s.index, f, names, s.meta.derived)
+        body = count_facets(s.conn, s.index, f, names)
         body["filters"] = echo(s.index, f).model_dump(mode="json", by_alias=True)
     return json_response(body)
 

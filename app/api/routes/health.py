@@ -36,11 +36,13 @@ def readyz(request: Request) -> schemas.Health | JSONResponse:
     try:
         revision = migrate.current_revision(engine)
         head = migrate.head_revision()
-        documents = 0
+        documents, fresh = 0, False
         if revision == head:
             with engine.connect() as conn:
+                meta = dataset_meta.read(conn)
+                fresh = meta.derived
                 # Recorded by the load; counting would read the whole table, every probe.
-                documents = dataset_meta.read(conn).documents or 0
+                documents = meta.documents or 0
                 if documents == 0:
                     documents = conn.execute(
                         select(func.count()).select_from(Document)
@@ -53,4 +55,10 @@ def readyz(request: Request) -> schemas.Health | JSONResponse:
         return problem_response(request, 503, "not-ready", f"schema at {revision}, expected {head}")
     if documents == 0:
         return problem_response(request, 503, "not-ready", "no data loaded; run `claimline load`")
+    if not fresh:
+        return problem_response(
+            request, 503, "not-ready",
+            "the derived tables (search index, pre-rendered events, counts) do not match the "
+            "data; `claimline migrate` rebuilds them",
+        )  # fmt: skip
     return schemas.Health(status="ok", checks={"schema": revision, "documents": documents})

@@ -31,7 +31,7 @@ def get_timeline(listing: EventsListing) -> Response:
 
 def _groups(s: Session, f: TimelineFilter, rows: Sequence[Any]) -> dict[str, Any]:
     # Parsing the stored bodies is cheaper than building the events (rendered_pages).
-    stored = rendered_pages.stored_bodies(s.conn, s.meta, f, rows)
+    stored = rendered_pages.stored_bodies(s.conn, f, rows)
     if stored is not None:
         events = [orjson.loads(body) for body in stored]
     else:
