@@ -286,7 +286,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             on_postgres
             or _SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
             or "generated" in item.name
-            or item.module is not None
-            and item.module.__name__.rsplit(".", 1)[-1] in _SLOW_MODULES
+            or (
+                item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in _SLOW_MODULES
+            )
         ):
             item.add_marker(pytest.mark.slow)
