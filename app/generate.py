@@ -740,10 +740,9 @@ def _load_rows(conn: Connection, n_events: int, seed: int) -> _Loaded:
         for fk in foreign_keys:
             conn.execute(DropConstraint(fk))
         # Each COPY would also insert into its table's primary key one row at a time; built
-        # once after the fill, by a sort with parallel workers, they cost less: at 1M
-        # events the rows phase took 79.6 -> 67.3 s, the index builds 19.5 -> 29.9 s with
-        # actor_events' key now among them. A duplicate id fails the build, and the load
-        # with it. On SQLite the tables are clustered on their keys, or keyed by rowid.
+        # once after the fill, by a sort with parallel workers, they cost less (the figures
+        # are in docs/lab/benchmarks-notebook.md). A duplicate id fails the build, and the
+        # load with it. On SQLite the tables are clustered on their keys, or keyed by rowid.
         for key in primary_keys:
             conn.execute(DropConstraint(key))
         SEARCH_WORDS.create(conn)
