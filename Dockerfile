@@ -13,11 +13,13 @@ COPY requirements.lock ./
 RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install --require-hashes -r requirements.lock
 
-COPY pyproject.toml README.md alembic.ini ./
+# A plain install: the wheel carries the migrations and seeds (pyproject.toml).
+COPY pyproject.toml README.md ./
 COPY app ./app
+COPY bench ./bench
 COPY migrations ./migrations
 COPY seeds ./seeds
-RUN /opt/venv/bin/pip install --no-deps -e . \
+RUN /opt/venv/bin/pip install --no-deps . \
     && mkdir -p data && chown claimline:claimline data
 
 USER claimline

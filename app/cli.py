@@ -17,7 +17,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import dataset_meta, derived, migrate
 from app.config import Settings, SettingsError
 from app.db import make_engine
-from app.generate import PRODUCERS, generate
 from app.loader import SeedError, load_dataset, validate_seeds
 from app.models import documents_table
 
@@ -101,6 +100,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
+    # Benchmark tooling, kept out of the application: only this command imports it.
+    from bench.generate import PRODUCERS, generate
+
     url = f"sqlite:///{Path(args.out).resolve()}" if args.out else settings.database_url
     migrate.upgrade(url)
     engine = make_engine(url)

@@ -26,10 +26,13 @@ and the caller counts the events of its partial months from actor_events (app/fa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import operator
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -38,6 +41,7 @@ from sqlalchemy import (
     text,
 )
 
+from app.actor_index import ActorIndex
 from app.models import actor_events_table as AE
 from app.models import running_counts_table as RC
 
@@ -254,3 +258,118 @@ def _insert(conn: Connection, rows: list[Row]) -> None:
     if rows:
         keys = ("scope_kind", "scope", "value", "day", "started", "ended")
         conn.execute(RC.insert(), [dict(zip(keys, row, strict=True)) for row in rows])
+
+
+class Tally:
+    """The rows `fill` makes, counted in Python as events are built, for a bulk load that
+    never reads its events back (bench/generate.py). `fill` is the definition; this is the
+    same count by another algorithm, and tests/test_generate.py compares the two tables.
+
+    Dense arrays of begun and ended counts over a fixed calendar, [first_day, end_day), of
+    each scope and type by day and of each pair of actors by month: a few MB whatever the
+    number of events. Picklable, so producer processes can each keep one and merge them."""
+
+    def __init__(
+        self, index: ActorIndex, types: Sequence[str], first_day: date, end_day: date
+    ) -> None:
+        ids = sorted(index.actors)
+        self.first_day = first_day
+        self.scopes = [(ACTOR, ALL), *((ACTOR, a) for a in ids), *((CLAIMANT, a) for a in ids)]
+        at = {scope: i for i, scope in enumerate(self.scopes)}
+
+        def reach(kind: str, actor_id: str) -> set[int]:
+            return {at[kind, up] for up in index.ancestors(actor_id)}
+
+        # The scopes an event counts in through one of its actors, or one of its claimants.
+        self.by_actor = {a: {0} | reach(ACTOR, a) for a in ids}
+        self.by_claimant = {a: reach(CLAIMANT, a) for a in ids}
+        self.type_at = {kind: i for i, kind in enumerate(types)}
+        self.days = (end_day - first_day).days
+        size = len(self.scopes) * len(types) * self.days
+        self.begun = array("i", bytes(4 * size))
+        self.ended = array("i", bytes(4 * size))
+        self.actor_ids = ids
+        self.first_month = month_number(first_day)
+        self.months = month_number(end_day) - self.first_month
+        self.pair_kinds = (PAIR_ACTOR, PAIR_CLAIMANT)
+        pair_size = len(self.pair_kinds) * len(ids) ** 2 * self.months
+        self.pair_begun = array("i", bytes(4 * pair_size))
+        self.pair_ended = array("i", bytes(4 * pair_size))
+        position = {a: i for i, a in enumerate(ids)}
+        self.ups = {a: sorted(position[up] for up in index.ancestors(a)) for a in ids}
+
+    def add(self, events: Iterable[tuple[Any, Iterable[str], Iterable[str]]]) -> None:
+        """Count these (event row, actor ids, claimant ids), as derived.actor_event_rows
+        takes them."""
+        for row, actor_ids, claimant_ids in events:
+            actors, claimants = list(actor_ids), set(claimant_ids)
+            scopes = {0}.union(*(self.by_actor[a] for a in actors))
+            self._count(row.type, row.date_earliest, row.date_latest, scopes)
+            reached = set().union(*(self.by_claimant[c] for c in claimants))
+            self._count(row.type, row.date_earliest, row.date_latest, reached)
+            self._count_pairs(row.date_earliest, row.date_latest, actors, claimants)
+
+    def _count(self, kind: str, earliest: date, latest: date, scopes: set[int]) -> None:
+        first, last = (earliest - self.first_day).days, (latest - self.first_day).days
+        t = self.type_at[kind]
+        for scope in scopes:
+            base = (scope * len(self.type_at) + t) * self.days
+            self.begun[base + first] += 1
+            self.ended[base + last] += 1
+
+    def _count_pairs(
+        self, earliest: date, latest: date, actors: list[str], claimants: set[str]
+    ) -> None:
+        first = month_number(earliest) - self.first_month
+        last = month_number(latest) - self.first_month
+        n, months = len(self.actor_ids), self.months
+        ups = sorted({up for a in actors for up in self.ups[a]})
+        claimed = sorted({up for c in claimants for up in self.ups[c]})
+        begun, ended = self.pair_begun, self.pair_ended
+        for scope in ups:
+            for kind, values in ((0, ups), (1, claimed)):
+                row = (kind * n + scope) * n
+                for value in values:
+                    base = (row + value) * months
+                    begun[base + first] += 1
+                    ended[base + last] += 1
+
+    def merge(self, other: Tally) -> None:
+        # Element-wise in C; an indexed Python loop over millions of counters is slow.
+        self.begun = array("i", map(operator.add, self.begun, other.begun))
+        self.ended = array("i", map(operator.add, self.ended, other.ended))
+        self.pair_begun = array("i", map(operator.add, self.pair_begun, other.pair_begun))
+        self.pair_ended = array("i", map(operator.add, self.pair_ended, other.pair_ended))
+
+    def rows(self, day: Callable[[date], Any] = lambda d: d) -> Iterator[list[tuple[Any, ...]]]:
+        """running_counts rows, a series group at a time; `day` writes the dates."""
+        calendar = [self.first_day + timedelta(days=d) for d in range(self.days)]
+        for s, (scope_kind, scope) in enumerate(self.scopes):
+            daily: Daily = {}
+            for kind, t in self.type_at.items():
+                base = (s * len(self.type_at) + t) * self.days
+                counts = zip(
+                    self.begun[base : base + self.days], self.ended[base : base + self.days],
+                    strict=True,
+                )  # fmt: skip
+                days = {calendar[d]: [b, e] for d, (b, e) in enumerate(counts) if b or e}
+                if days:
+                    daily[kind] = days
+            if daily:
+                yield _dated(series_rows(scope_kind, scope, daily), day)
+        ids, months = self.actor_ids, self.months
+        for number in range(len(self.pair_kinds) * len(ids) ** 2):
+            base = number * months
+            counts = zip(
+                self.pair_begun[base : base + months], self.pair_ended[base : base + months],
+                strict=True,
+            )  # fmt: skip
+            by_month = {self.first_month + m: [b, e] for m, (b, e) in enumerate(counts) if b or e}
+            if by_month:
+                k, pair = divmod(number, len(ids) ** 2)
+                a, v = divmod(pair, len(ids))
+                yield _dated(monthly_rows(self.pair_kinds[k], ids[a], ids[v], by_month), day)
+
+
+def _dated(rows: list[Row], day: Callable[[date], Any]) -> list[tuple[Any, ...]]:
+    return [(k, s, v, day(d), started, ended) for k, s, v, d, started, ended in rows]

@@ -5,7 +5,7 @@ move.
     valgrind --tool=callgrind --callgrind-out-file=/dev/null \\
         .venv/bin/python bench/producer_work.py 20000 [postgres]
 
-runs `app.generate._produce` for the first of its slices of 20,000 events (with
+runs `bench.generate._produce` for the first of its slices of 20,000 events (with
 `postgres`, as for a PostgreSQL target: with the search entries' lexemes); subtract the
 count for `0` (the imports and the actors) to get the events' own cost.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 
-from app.generate import _produce
+from bench.generate import _produce
 
 
 class Discard:

@@ -172,7 +172,7 @@ def generated_url(
 ) -> Iterator[str]:
     """A database of 2,000 generated events (seed 3), shared by one module's read-only
     tests: generating it per test cost most of their time."""
-    from app.generate import generate
+    from bench.generate import generate
 
     with module_database(request, tmp_path_factory) as (url, engine):
         generate(engine, 2000, seed=3)

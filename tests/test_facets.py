@@ -16,9 +16,9 @@ from app import dataset_meta, facets, migrate
 from app.actor_index import ActorIndex
 from app.facets import FACETS, count_facets
 from app.filters import TimelineFilter
-from app.generate import generate
 from app.main import create_app
 from app.models import claims_table, event_actors_table, events_table
+from bench.generate import generate
 from tests.conftest import page_ids, page_rows
 
 REQUESTS = [

@@ -12,7 +12,6 @@ from sqlalchemy import Connection, Engine, func, inspect, select
 
 from app import dataset_meta, migrate
 from app.db import make_engine
-from app.generate import generate
 from app.main import create_app
 from app.models import (
     DERIVED_TABLES,
@@ -23,6 +22,7 @@ from app.models import (
     event_actors_table,
     events_table,
 )
+from bench.generate import generate
 from tests.conftest import module_database, page_ids
 
 N = 3000
@@ -174,9 +174,9 @@ def test_a_failed_finishing_step_leaves_the_database_empty_and_migrated(
     connections. A step that fails, early (while keys and indexes are being built beside
     it) or late (once the foreign keys are back unchecked), must leave no rows and every
     index and checked constraint the migrations made, so that the load can be run again."""
-    import app.generate
+    import bench.generate
 
-    real = getattr(app.generate, failing)
+    real = getattr(bench.generate, failing)
 
     def fails_on_the_server(conn: Connection, **kwargs: Any) -> None:
         real(conn, **kwargs)
@@ -188,7 +188,7 @@ def test_a_failed_finishing_step_leaves_the_database_empty_and_migrated(
         with engine.connect() as conn:
             migrated = _schema(conn)
         with monkeypatch.context() as patched:
-            patched.setattr(app.generate, failing, fails_on_the_server)
+            patched.setattr(bench.generate, failing, fails_on_the_server)
             with pytest.raises(Exception, match="division by zero"):
                 generate(engine, 600, seed=3)
         with engine.connect() as conn:

@@ -28,7 +28,8 @@ def test_every_app_package_is_listed_in_pyproject() -> None:
     listed = set(PYPROJECT["tool"]["setuptools"]["packages"])
     found = {
         ".".join(init.parent.relative_to(PROJECT_ROOT).parts)
-        for init in (PROJECT_ROOT / "app").rglob("__init__.py")
+        for top in ("app", "bench")
+        for init in (PROJECT_ROOT / top).rglob("__init__.py")
     }
     assert found <= listed
     mapped = PYPROJECT["tool"]["setuptools"]["package-dir"]
@@ -50,7 +51,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("packaging")
     source, target = tmp / "source", tmp / "site"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for folder in ("app", "migrations", "seeds"):
+    for folder in ("app", "bench", "migrations", "seeds"):
         shutil.copytree(PROJECT_ROOT / folder, source / folder, ignore=ignore)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(PROJECT_ROOT / name, source / name)
@@ -141,3 +142,16 @@ def test_installed_app_migrates_and_serves_from_another_folder(
             proc.kill()
             proc.wait()
     assert "empty database: loading the seeds" in log.read_text()
+
+
+def test_the_application_does_not_import_the_generator() -> None:
+    """The benchmark generator is imported by `claimline generate` alone, not by the
+    service or the other commands."""
+    probe = (
+        "import sys, app.cli, app.main; "
+        "print(sorted(m for m in sys.modules if m == 'bench' or m.startswith('bench.')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]"

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
 from app.db import make_engine
-from app.parallel_steps import Step, run_in_parallel, run_serially
+from bench.parallel_steps import Step, run_in_parallel, run_serially
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import tomllib
 from urllib.parse import urlsplit
 
 import httpx
@@ -52,7 +53,14 @@ def test_dockerfile_installs_what_the_readme_installs() -> None:
     assert steps[0] == ("FROM", "python:3.11-slim")
     runs = " && ".join(rest for keyword, rest in steps if keyword == "RUN")
     assert "pip install --require-hashes -r requirements.lock" in runs
-    assert "pip install --no-deps -e ." in runs
+    assert "pip install --no-deps ." in runs
+    # Every folder the wheel is built from is copied in first.
+    setuptools = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = {p.split(".")[0] for p in setuptools["packages"]} | set(
+        setuptools["package-dir"].values()
+    )
+    for folder in folders:
+        assert ("COPY", f"{folder} ./{folder}") in steps, folder
     assert ("COPY", "requirements.lock ./") in steps
     users = [rest for keyword, rest in steps if keyword == "USER"]
     assert users and users[-1] not in ("root", "0")

@@ -19,7 +19,6 @@ from app.actor_index import ActorIndex
 from app.assemble import build_events
 from app.db import make_engine
 from app.filters import TimelineFilter
-from app.generate import generate
 from app.loader import load_dataset, validate_seeds
 from app.main import create_app
 from app.models import (
@@ -29,6 +28,7 @@ from app.models import (
     running_counts_table,
     search_entries_table,
 )
+from bench.generate import generate
 from tests.conftest import SEEDS_DIR, recorded_statements, running_server
 from tests.seedtools import edit, find
 

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from app import migrate, search
-from app.generate import generate
 from app.main import create_app
 from app.models import claims_table, event_actors_table, events_table
+from bench.generate import generate
 from tests.conftest import page_ids, page_rows
 
 

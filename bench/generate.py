@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-import operator
 import random
-import sqlite3
 import time
-from array import array
 from collections import namedtuple
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,16 +40,16 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
-from app import dataset_meta, derived, parallel_steps, running_counts, search
+from app import dataset_meta, derived, running_counts, search
 from app.actor_index import ActorIndex
 from app.aliases import normalize_name
 from app.assemble import Json, claim_json, document_ref, event_json
 from app.edtf import EdtfDate, parse_edtf
 from app.models import DERIVED_TABLES, TABLES_IN_LOAD_ORDER, dataset_meta_table, documents_table
 from app.vocab import EventType, Hedge, Qualifier, Quantity, Role, Stance, Unit
+from bench import parallel_steps
 
 START, END = date(2022, 1, 1), date(2026, 12, 31)
-_FIRST_MONTH = running_counts.month_number(START)
 BATCH_EVENTS = 2_000
 CLAIMS_PER_DOCUMENT = 20
 
@@ -195,7 +192,7 @@ class Batch:
     # SEARCH_WORDS.
     generated_search_words: list[tuple[Any, ...]] = field(default_factory=list)
     # Events whose claims are all written (dated row, actors, claimants): for the
-    # producer's DayTally, not sent to the writer.
+    # producer's Tallied, not sent to the writer.
     claimed: list[tuple[Any, list[Any], set[str]]] = field(default_factory=list)
 
 
@@ -362,12 +359,13 @@ def _flush_document(b: Batch, claims: list[Pending], number: str, renderer: Rend
     body = " ".join(parts)
     document = (
         doc_id, f"{doc_id}.txt", f"Synthetic document {number}", None, "synthetic", None, "en",
-        published_iso, published, published, "day", "stated", "high", "synthetic", None,
-        hashlib.sha256(body.encode()).hexdigest(), body,
+        published_iso, published_iso, published_iso, "day", "stated", "high", "synthetic",
+        None, hashlib.sha256(body.encode()).hexdigest(), body,
     )  # fmt: skip
     b.documents.append(document)
     b.claims.extend(rows)
-    ref = document_ref(renderer.index, DocumentRow(*document))
+    dated_document = (*document[:8], published, published, *document[10:])
+    ref = document_ref(renderer.index, DocumentRow(*dated_document))
     for p, row in zip(claims, dated, strict=True):
         renderer.add_claim(b, row, [v[2] for v in p.via], p.figures, ref)
 
@@ -395,123 +393,29 @@ BATCH_TABLES = ("documents", "events", "event_actors", "claims", "claim_via", "f
                 "event_json", "actor_events", SEARCH_WORDS.name)  # fmt: skip
 
 
-class DayTally:
-    """How many events of each running_counts scope and type begin and end on each day,
-    and of each pair of actors in each month, counted by a producer as it builds them.
-    Dense arrays over the generator's calendar: a few MB whatever the number of events, and
-    cheaper to count into than a SQL sort of every event under every scope is to run
-    afterwards."""
+@dataclass
+class Tallied:
+    """What a producer counted of its events: the running counts (running_counts.Tally)
+    and the longest span of each date precision (dataset_meta). Its last message."""
 
-    def __init__(self, actors: Actors) -> None:
-        index = actors.index()
-        ids = sorted(index.actors)
-        self.scopes = [
-            (running_counts.ACTOR, running_counts.ALL),
-            *((running_counts.ACTOR, a) for a in ids),
-            *((running_counts.CLAIMANT, a) for a in ids),
-        ]
-        at = {scope: i for i, scope in enumerate(self.scopes)}
-
-        def reach(kind: str, actor_id: str) -> set[int]:
-            return {at[kind, up] for up in index.ancestors(actor_id)}
-
-        # The scopes an event counts in through one of its actors, or one of its claimants.
-        self.by_actor = {a: {0} | reach(running_counts.ACTOR, a) for a in ids}
-        self.by_claimant = {a: reach(running_counts.CLAIMANT, a) for a in ids}
-        self.type_at = {kind: i for i, kind in enumerate(_EVENT_TYPES)}
-        # Seasons and years may end after END; nothing ends two years after it.
-        self.days = (date(END.year + 2, 1, 1) - START).days
-        size = len(self.scopes) * len(_EVENT_TYPES) * self.days
-        self.begun = array("i", bytes(4 * size))
-        self.ended = array("i", bytes(4 * size))
-        # The pair series, by month: (kind, scope actor, other actor) -> months.
-        self.actor_ids = ids
-        self.months = running_counts.month_number(date(END.year + 2, 1, 1)) - _FIRST_MONTH
-        self.pair_kinds = (running_counts.PAIR_ACTOR, running_counts.PAIR_CLAIMANT)
-        # Dense too (3.4 MB): kept in Counters, they took 42 MB more in each producer at
-        # 1M events and 101 MB more in the writer.
-        pair_size = len(self.pair_kinds) * len(ids) ** 2 * self.months
-        self.pair_begun = array("i", bytes(4 * pair_size))
-        self.pair_ended = array("i", bytes(4 * pair_size))
-        position = {a: i for i, a in enumerate(ids)}
-        self.ups = {a: sorted(position[up] for up in index.ancestors(a)) for a in ids}
-        # The longest span of each date precision (dataset_meta), counted here too.
-        self.spans: dataset_meta.Spans = {}
+    counts: running_counts.Tally
+    spans: dataset_meta.Spans = field(default_factory=dict)
 
     def add(self, b: Batch) -> None:
-        for row, roles, claimants in b.claimed:
-            scopes = {0}.union(*(self.by_actor[r.actor_id] for r in roles))
-            self._count(row.type, row.date_earliest, row.date_latest, scopes)
-            reached = set().union(*(self.by_claimant[c] for c in claimants))
-            self._count(row.type, row.date_earliest, row.date_latest, reached)
-            self._count_pairs(row.date_earliest, row.date_latest, roles, claimants)
+        self.counts.add((row, [r.actor_id for r in roles], c) for row, roles, c in b.claimed)
         self.spans = dataset_meta.merge(self.spans, dataset_meta.max_spans(
             (row.date_precision, row.date_earliest, row.date_latest) for row, _, _ in b.claimed
         ))  # fmt: skip
 
-    def _count(self, kind: str, earliest: date, latest: date, scopes: set[int]) -> None:
-        first, last, t = (earliest - START).days, (latest - START).days, self.type_at[kind]
-        for scope in scopes:
-            base = (scope * len(self.type_at) + t) * self.days
-            self.begun[base + first] += 1
-            self.ended[base + last] += 1
-
-    def _count_pairs(
-        self, earliest: date, latest: date, roles: list[ActorRole], claimants: set[str]
-    ) -> None:
-        # About a fifth of the producer's work (28.5 pairs an event). Offsets cached per
-        # actor set, or the counts gathered per batch and counted by Counter in C, cost as
-        # many instructions (docs/benchmarks.md), so the plain loop stays.
-        first = running_counts.month_number(earliest) - _FIRST_MONTH
-        last = running_counts.month_number(latest) - _FIRST_MONTH
-        n, months = len(self.actor_ids), self.months
-        ups = sorted({up for r in roles for up in self.ups[r.actor_id]})
-        claimed = sorted({up for c in claimants for up in self.ups[c]})
-        begun, ended = self.pair_begun, self.pair_ended
-        for scope in ups:
-            for kind, values in ((0, ups), (1, claimed)):
-                row = (kind * n + scope) * n
-                for value in values:
-                    base = (row + value) * months
-                    begun[base + first] += 1
-                    ended[base + last] += 1
-
-    def merge(self, other: DayTally) -> None:
+    def merge(self, other: Tallied) -> None:
+        self.counts.merge(other.counts)
         self.spans = dataset_meta.merge(self.spans, other.spans)
-        # Element-wise in C: an indexed Python loop over the 3.4M counters took 2 s.
-        self.begun = array("i", map(operator.add, self.begun, other.begun))
-        self.ended = array("i", map(operator.add, self.ended, other.ended))
-        self.pair_begun = array("i", map(operator.add, self.pair_begun, other.pair_begun))
-        self.pair_ended = array("i", map(operator.add, self.pair_ended, other.pair_ended))
 
-    def rows(self) -> Iterator[list[running_counts.Row]]:
-        """running_counts rows, a scope at a time."""
-        calendar = [START + timedelta(days=d) for d in range(self.days)]
-        for s, (scope_kind, scope) in enumerate(self.scopes):
-            daily: running_counts.Daily = {}
-            for kind, t in self.type_at.items():
-                base = (s * len(self.type_at) + t) * self.days
-                counts = zip(
-                    self.begun[base : base + self.days], self.ended[base : base + self.days],
-                    strict=True,
-                )  # fmt: skip
-                days = {calendar[d]: [b, e] for d, (b, e) in enumerate(counts) if b or e}
-                if days:
-                    daily[kind] = days
-            if daily:
-                yield running_counts.series_rows(scope_kind, scope, daily)
-        ids, months = self.actor_ids, self.months
-        for number in range(len(self.pair_kinds) * len(ids) ** 2):
-            base = number * months
-            counts = zip(
-                self.pair_begun[base : base + months], self.pair_ended[base : base + months],
-                strict=True,
-            )  # fmt: skip
-            by_month = {_FIRST_MONTH + m: [b, e] for m, (b, e) in enumerate(counts) if b or e}
-            if by_month:
-                k, pair = divmod(number, len(ids) ** 2)
-                a, v = divmod(pair, len(ids))
-                yield running_counts.monthly_rows(self.pair_kinds[k], ids[a], ids[v], by_month)
+
+def new_tally(actors: Actors) -> Tallied:
+    # Seasons and years may end after END; nothing ends two years after it.
+    end = date(END.year + 2, 1, 1)
+    return Tallied(running_counts.Tally(actors.index(), _EVENT_TYPES, START, end))
 
 
 def _search_word_rows(b: Batch) -> list[tuple[Any, ...]]:
@@ -527,7 +431,7 @@ def _search_word_rows(b: Batch) -> list[tuple[Any, ...]]:
 def _produce(n_events: int, seed: int, part: int, postgres: bool, queue: Any) -> None:
     actors = build_actors()
     index = actors.index()
-    tally = DayTally(actors)
+    tally = new_tally(actors)
     iso = _IsoDates()
     for batch in batches(n_events, actors, seed, part, PRODUCERS):
         tally.add(batch)
@@ -543,10 +447,10 @@ def _produce(n_events: int, seed: int, part: int, postgres: bool, queue: Any) ->
 
 
 def _produced_in_background(
-    n_events: int, seed: int, postgres: bool, tallies: list[DayTally]
+    n_events: int, seed: int, postgres: bool, tallies: list[Tallied]
 ) -> Iterator[Batch]:
     """Batches built by producer processes, each on its own slice of the events, taken in
-    turn so the output is deterministic; each producer's DayTally is appended to `tallies`
+    turn so the output is deterministic; each producer's Tallied is appended to `tallies`
     when it is done. Rendering makes building as costly as writing: two producers keep the
     writer busy. Each queue holds two batches: memory stays bounded."""
     context = multiprocessing.get_context("spawn")
@@ -562,7 +466,7 @@ def _produced_in_background(
         while live:
             for queue in list(live):
                 batch = queue.get()
-                if isinstance(batch, DayTally):
+                if isinstance(batch, Tallied):
                     tallies.append(batch)
                     live.remove(queue)
                 else:
@@ -586,9 +490,8 @@ def _bulk_writer(conn: Connection) -> Writer:
     raw = conn.connection.driver_connection
     assert raw is not None
     if conn.dialect.name == "sqlite":
-        # Store dates as SQLAlchemy's Date type does on SQLite: ISO text.
-        sqlite3.register_adapter(date, date.isoformat)
-
+        # Rows carry dates as ISO text, as SQLAlchemy's Date type stores them on SQLite, so
+        # no process-wide sqlite3 adapter is needed.
         def write_sqlite(table: str, rows: list[tuple[Any, ...]]) -> None:
             cols = COLUMNS[table]
             sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
@@ -710,11 +613,11 @@ class _Loaded:
 
     counts: dict[str, int]
     actors: Actors
-    tallies: list[DayTally]
+    tallies: list[Tallied]
     indexes: list[Index]  # dropped before the rows, built by the finishing steps
     primary_keys: list[PrimaryKeyConstraint]  # likewise, PostgreSQL only
     foreign_keys: list[ForeignKeyConstraint]  # likewise, PostgreSQL only
-    tally: DayTally | None = None  # the producers' tallies merged, once counted
+    tally: Tallied | None = None  # the producers' tallies merged, once counted
 
 
 def _load_rows(conn: Connection, n_events: int, seed: int) -> _Loaded:
@@ -751,7 +654,7 @@ def _load_rows(conn: Connection, n_events: int, seed: int) -> _Loaded:
     write("actors", [tuple(r[c] for c in COLUMNS["actors"]) for r in actors.rows])
     write("actor_aliases", [tuple(r[c] for c in COLUMNS["actor_aliases"]) for r in actors.aliases])
     counts = {"actors": len(actors.rows)}
-    tallies: list[DayTally] = []
+    tallies: list[Tallied] = []
     for batch in _produced_in_background(n_events, seed, postgres, tallies):
         for name in BATCH_TABLES:
             rows = getattr(batch, name)
@@ -834,7 +737,7 @@ def _fill_running_counts(conn: Connection, load: _Loaded) -> None:
         tally.merge(other)
     load.tally = tally
     write = _bulk_writer(conn)
-    for rows in tally.rows():
+    for rows in tally.counts.rows(_IsoDates()):
         write("running_counts", rows)
 
 
