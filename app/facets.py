@@ -16,26 +16,29 @@ means "any of"), so a client can show it beside a link that applies it:
 An event counts once per value, so the counts of a multi-valued facet (actor, claimant,
 year) can add up to more than `total`.
 
-Four ways to count, with the same results (tests compare them), all but the last on
-fresh derived tables:
+Four strategies count (`STRATEGIES`, tried in order; each counts what it can of the facets
+still wanted, and declares the filters it serves as a `Capability`). All but the last read
+fresh derived tables, and all give the same results (tests compare them with the last):
 
-- When the filters are at most one actor, dates that overlap and types (a timeline's
-  sidebar): `running_counts` (app/running_counts.py) gives the total, the types, the years
-  and, with no actor filter, the actors and the claimants, in two index lookups a count
-  whatever the number of events. A year outside the range counts only the events that
-  cross the range's boundary into it, read within the longest span of each precision.
-- With one actor and no type filter, the actors and the claimants come from its pair
-  series in `running_counts`, kept by month: the range's whole months in two lookups a
-  count, and its partial months from the actor's `actor_events` rows that begin or end in
-  them, each end of the range moved to the nearer month boundary. The cost is bounded by
-  half a month's events at each end, not by the range.
-- When the filters are actors, dates and types (no search, claim filter or knowledge
-  time): the actors' `actor_events` rows in the date range, one index range per actor and
-  precision, carry each event's actors and claimants, joined into one string a facet and
-  counted in Python; the rest comes by day when it can. The cost grows with the matching
-  events, at a few microseconds each.
-- Otherwise, one SQL aggregate over the matching events, joined with event_actors and
-  claims: its cost grows with how many events match, not with the size of the database.
+- `ByDay`, when the filters are at most one actor, dates that overlap and types (a
+  timeline's sidebar): `running_counts` (app/running_counts.py) gives the total, the
+  types, the years and, with no actor filter, the actors and the claimants, in two index
+  lookups a count whatever the number of events. A year outside the range counts only the
+  events that cross the range's boundary into it, read within the longest span of each
+  precision.
+- `ByPair`, with one actor and no type filter: the actors and the claimants come from its
+  pair series in `running_counts`, kept by month: the range's whole months in two lookups
+  a count, and its partial months from the actor's `actor_events` rows that begin or end
+  in them, each end of the range moved to the nearer month boundary. The cost is bounded
+  by half a month's events at each end, not by the range.
+- `Listed`, when the filters are actors, dates and types (no search, claim filter or
+  knowledge time): the actors' `actor_events` rows in the date range, one index range per
+  actor and precision, carry each event's actors and claimants, joined into one string a
+  facet and counted in Python. The cost grows with the matching events, at a few
+  microseconds each.
+- `Aggregate`, for any filters: one SQL aggregate over the matching events, joined with
+  event_actors and claims: its cost grows with how many events match, not with the size
+  of the database.
 """
 
 from __future__ import annotations
@@ -155,59 +158,108 @@ def _date_conditions(
     return conds
 
 
-def count_facets(
-    conn: Connection, index: ActorIndex, f: TimelineFilter, names: tuple[str, ...]
-) -> dict[str, Any]:
-    """{"total": n, "facets": {name: [{"value", "count"[, "actor"]}, …]}} for `names`."""
-    scope = _running_scope(f) if BY_DAY.applies(f) else None
-    # Actor and claimant counts of every event in range are their own scopes' totals.
-    by_day = {n for n in ("actor", "claimant") if n in names and scope == running_counts.ALL}
-    # Of one actor's events, of every type: its pairs' series, by month.
-    by_pair: set[str] = set()
-    if scope is not None and BY_PAIR.applies(f):
-        by_pair = {"actor", "claimant"} & set(names)
-    by_event = {"actor", "claimant"} & set(names) - by_day - by_pair
-    listed = None
-    if LISTED.applies(f) and (scope is None or by_event):
+Counted = dict[str, Any]  # "total": the event count; a facet's name: its ranked values
+
+
+class Strategy:
+    """A way to count: `applies(f)` when its capability serves the filters, `gives(f)` the
+    facets (and "total") it can count for them, `count` counts those asked for."""
+
+    capability: Capability | None = None
+
+    def applies(self, f: TimelineFilter) -> bool:
+        return self.capability is None or self.capability.applies(f)
+
+    def gives(self, f: TimelineFilter) -> frozenset[str]:
+        return EVERYTHING
+
+    def count(
+        self, conn: Connection, index: ActorIndex, f: TimelineFilter, wanted: frozenset[str]
+    ) -> Counted:
+        raise NotImplementedError
+
+
+EVERYTHING = frozenset({"total", *FACETS})
+_SHAPE = frozenset({"total", "type", "year"})  # of the events themselves, not their actors
+_ACTORS = frozenset({"actor", "claimant"})
+
+
+class ByDay(Strategy):
+    """From running_counts: two index lookups a count (see the module docstring)."""
+
+    capability = BY_DAY
+
+    def gives(self, f: TimelineFilter) -> frozenset[str]:
+        # Everyone's actor and claimant series are the ALL scope's; an actor's are by pair.
+        return _SHAPE | _ACTORS if _running_scope(f) == running_counts.ALL else _SHAPE
+
+    def count(
+        self, conn: Connection, index: ActorIndex, f: TimelineFilter, wanted: frozenset[str]
+    ) -> Counted:
+        scope = _running_scope(f)
+        out: Counted = {}
+        if wanted & _SHAPE:
+            out = _shaped(*_counted_by_day(conn, f, scope, "year" in wanted))
+        for name in sorted(wanted & _ACTORS):
+            windows = [
+                running_counts.Window(actor_id, kind, f.date_from, f.date_to, scope_kind=name)
+                for actor_id in index.actors
+                for kind in _series_types(f)
+            ]
+            per_actor: Counter[str] = Counter()
+            for window, n in zip(windows, running_counts.count(conn, windows), strict=True):
+                per_actor[window.scope] += n
+            out[name] = _actors(index, per_actor.items())
+        return out
+
+
+class ByPair(Strategy):
+    """One actor's actor and claimant counts from its pair series, by month."""
+
+    capability = BY_PAIR
+
+    def gives(self, f: TimelineFilter) -> frozenset[str]:
+        return _ACTORS
+
+    def count(
+        self, conn: Connection, index: ActorIndex, f: TimelineFilter, wanted: frozenset[str]
+    ) -> Counted:
+        counted = _counted_by_pair(conn, index, f, _running_scope(f), sorted(wanted))
+        return {facet: _actors(index, counts.items()) for facet, counts in counted.items()}
+
+
+class Listed(Strategy):
+    """From the actors' actor_events rows in range, which carry each event's actors and
+    claimants."""
+
+    capability = LISTED
+
+    def count(
+        self, conn: Connection, index: ActorIndex, f: TimelineFilter, wanted: frozenset[str]
+    ) -> Counted:
         listed = _listed(f)
-    matched = None
-    if listed is None and (scope is None or by_event):
+        out: Counted = _shaped(*_counted_by_event(conn, listed, f)) if wanted & _SHAPE else {}
+        names = [n for n in ("actor", "claimant") if n in wanted]
+        if names:
+            joined = conn.execute(select(*(_joined(conn, listed.c[f"{n}_ids"]) for n in names)))
+            for facet, ids in zip(names, joined.one(), strict=True):
+                # One string per facet, split and counted in C: fetched row by row, each
+                # fetch let another request's thread take the GIL.
+                counts = Counter((ids or "").split(","))
+                counts.pop("", None)  # an event without claims has no claimant ids
+                out[facet] = _actors(index, counts.items())
+        return out
+
+
+class Aggregate(Strategy):
+    """The plain aggregate over the matching events, joined with event_actors and claims:
+    any filters; the last resort, and the tests' oracle."""
+
+    def count(
+        self, conn: Connection, index: ActorIndex, f: TimelineFilter, wanted: frozenset[str]
+    ) -> Counted:
         matched = _matched(f)
-    out: dict[str, list[dict[str, Any]]] = {}
-    if scope is not None:
-        total, types, years = _counted_by_day(conn, f, scope, "year" in names)
-    elif listed is not None:
-        total, types, years = _counted_by_event(conn, listed, f)
-    else:
-        total, types, years = _counted_by_event(conn, matched, f)
-    if "type" in names:
-        out["type"] = _ranked(types)
-    if "year" in names:
-        out["year"] = [{"value": y, "count": years[y]} for y in sorted(years)]
-    for name in by_day:
-        windows = [
-            running_counts.Window(actor_id, kind, f.date_from, f.date_to, scope_kind=name)
-            for actor_id in index.actors
-            for kind in _series_types(f)
-        ]
-        per_actor: Counter[str] = Counter()
-        for window, n in zip(windows, running_counts.count(conn, windows), strict=True):
-            per_actor[window.scope] += n
-        out[name] = _actors(index, per_actor.items())
-    if by_pair:
-        assert scope is not None
-        for facet, counts in _counted_by_pair(conn, index, f, scope, sorted(by_pair)).items():
-            out[facet] = _actors(index, counts.items())
-    if listed is not None and by_event:
-        wanted = [n for n in ("actor", "claimant") if n in by_event]
-        joined = conn.execute(select(*(_joined(conn, listed.c[f"{n}_ids"]) for n in wanted)))
-        for facet, ids in zip(wanted, joined.one(), strict=True):
-            # One string per facet, split and counted in C. Fetched row by row, each row's
-            # fetch let another request's thread take the GIL (docs/benchmarks.md).
-            counts = Counter((ids or "").split(","))
-            counts.pop("", None)  # an event without claims has no claimant ids
-            out[facet] = _actors(index, counts.items())
-    if matched is not None:
+        out: Counted = _shaped(*_counted_by_event(conn, matched, f)) if wanted & _SHAPE else {}
         up = AA if ANCESTORS.applies(f) else _ancestry(index)
 
         def rolled_up(event_id: Any, actor_id: Any, *conds: Any) -> list[dict[str, Any]]:
@@ -222,13 +274,42 @@ def count_facets(
             )
             return _actors(index, conn.execute(stmt).all())
 
-        if "actor" in by_event:
+        if "actor" in wanted:
             out["actor"] = rolled_up(EA.c.event_id, EA.c.actor_id)
-        if "claimant" in by_event:
+        if "claimant" in wanted:
             out["claimant"] = rolled_up(
                 C.c.event_id, C.c.claimant_id, known_condition(f), *claim_conditions(f)
             )
-    return {"total": total, "facets": {name: out[name] for name in names}}
+        return out
+
+
+AGGREGATE = Aggregate()
+# Tried in order; each counts what it can of what is still wanted.
+STRATEGIES: tuple[Strategy, ...] = (ByDay(), ByPair(), Listed(), AGGREGATE)
+
+
+def count_facets(
+    conn: Connection, index: ActorIndex, f: TimelineFilter, names: tuple[str, ...]
+) -> dict[str, Any]:
+    """{"total": n, "facets": {name: [{"value", "count"[, "actor"]}, …]}} for `names`."""
+    wanted = {"total", *names}
+    out: Counted = {}
+    for strategy in STRATEGIES:
+        mine = frozenset(wanted & strategy.gives(f)) if strategy.applies(f) else frozenset()
+        if mine:
+            out.update(strategy.count(conn, index, f, mine))
+            wanted -= mine
+        if not wanted:
+            break
+    return {"total": out["total"], "facets": {name: out[name] for name in names}}
+
+
+def _shaped(total: int, types: Counter[str], years: Counter[str]) -> Counted:
+    return {
+        "total": total,
+        "type": _ranked(types),
+        "year": [{"value": y, "count": years[y]} for y in sorted(years)],
+    }
 
 
 def _matched(f: TimelineFilter) -> Any:

@@ -245,3 +245,36 @@ def test_derived_paths_count_as_the_general_path(
     assert {i["value"] for i in general["facets"]["year"]} >= reached.get(
         params.get("date_to"), set()
     )
+
+
+@pytest.mark.parametrize(
+    ("params", "running", "mode"),
+    DERIVED_CASES,
+    ids=[str(i) for i in range(len(DERIVED_CASES))],
+)
+def test_every_strategy_counts_as_the_aggregate(
+    generated_engine: Engine, params: dict[str, Any], running: bool, mode: str
+) -> None:
+    """Each strategy that applies, asked alone for everything it can count, agrees with
+    the plain aggregate over the general path's filters (the oracle)."""
+    with generated_engine.connect() as conn:
+        index = ActorIndex.load(conn)
+        meta = dataset_meta.read(conn)
+        assert meta.spans is not None
+        rest = {k: v for k, v in params.items() if k != "actor"}
+        f = TimelineFilter(
+            actors=tuple(index.resolve(a) for a in params.get("actor", ())),
+            spans=tuple(sorted(meta.spans.items())),
+            **rest,
+        )
+        fast_f = replace(f, fresh=True, fast=True)
+        applied = [s for s in facets.STRATEGIES if s.applies(fast_f)]
+        assert applied[-1] is facets.AGGREGATE
+        assert (applied[0].capability is facets.BY_DAY) == running
+        assert (len(applied) == 1) == (mode == "aggregated")
+        for strategy in applied:
+            gives = strategy.gives(fast_f)
+            assert gives and gives <= facets.EVERYTHING
+            got = strategy.count(conn, index, fast_f, gives)
+            assert got == facets.AGGREGATE.count(conn, index, f, gives), type(strategy).__name__
+            assert got["total"] if "total" in gives else any(got.values())
