@@ -62,7 +62,7 @@ from sqlalchemy import (
     values,
 )
 
-from app import running_counts, search
+from app import overlap, running_counts, search
 from app.actor_index import ActorIndex
 from app.assemble import actor_ref
 from app.filters import Capability, TimelineFilter, filter_names
@@ -71,7 +71,7 @@ from app.models import actor_events_table as AE
 from app.models import claims_table as C
 from app.models import event_actors_table as EA
 from app.models import events_table as E
-from app.queries import claim_conditions, earliest_floor, event_conditions, known_condition
+from app.queries import claim_conditions, event_conditions, known_condition
 from app.vocab import EventType, Facet
 
 FACETS = tuple(facet.value for facet in Facet)
@@ -112,50 +112,22 @@ def matching_events(f: TimelineFilter) -> Select[Any]:
     dates: only the actors' events in range reach the events table."""
     columns = (E.c.id, E.c.type, E.c.date_earliest, E.c.date_latest)
     if ACTOR_RANGES.applies(f):
-        assert f.spans is not None
         ids = [r.actor.id for r in f.actors]  # actor_events lists sub-actors' events too
         rest = event_conditions(replace(f, actors=(), date_from=None, date_to=None, search=()))
         if f.search:
             rest.append(search.event_matches(E.c.id, f.search, f.known_as_of, per_event=True))
         parts = [
-            select(AE.c.event_id).where(
-                AE.c.actor_id.in_(ids), AE.c.date_precision == precision,
-                *_date_conditions(f, AE.c.date_earliest, AE.c.date_latest, span),
-            )
-            for precision, span in f.spans
-        ]  # fmt: skip
+            select(AE.c.event_id).where(AE.c.actor_id.in_(ids), *scan)
+            for scan in overlap.scans(f, AE)
+        ]
         return select(*columns).where(E.c.id.in_(union(*parts)), *rest)
     conds = event_conditions(f)
     # A search's matches are looked up once, not once per precision.
-    if f.spans is None or f.search or earliest_floor(f, 0) is None:
+    if f.search or not overlap.bounded(f):
         return select(*columns).where(*conds)
-    parts = []
-    for precision, span in f.spans:
-        floor = earliest_floor(f, span)
-        bound = [E.c.date_earliest >= floor] if floor is not None else []
-        parts.append(select(*columns).where(E.c.date_precision == precision, *bound, *conds))
+    parts = [select(*columns).where(*scan, *conds) for scan in overlap.scans(f, E, dates=False)]
     merged = union_all(*parts).subquery()
     return select(merged.c.id, merged.c.type, merged.c.date_earliest, merged.c.date_latest)
-
-
-def _date_conditions(
-    f: TimelineFilter, earliest: Any, latest: Any, span: int
-) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = []
-    if f.within:
-        if f.date_from is not None:
-            conds.append(earliest >= f.date_from)
-        if f.date_to is not None:
-            conds.append(latest <= f.date_to)
-    else:
-        floor = earliest_floor(f, span)
-        if floor is not None:
-            conds.append(earliest >= floor)
-        if f.date_from is not None:
-            conds.append(latest >= f.date_from)
-    if f.date_to is not None:
-        conds.append(earliest <= f.date_to)
-    return conds
 
 
 Counted = dict[str, Any]  # "total": the event count; a facet's name: its ranked values
@@ -321,18 +293,14 @@ def _matched(f: TimelineFilter) -> Any:
 def _listed(f: TimelineFilter) -> Any:
     """The filters' events as actor_events rows (event_id, type, date_earliest, date_latest,
     actor_ids, claimant_ids): one index range per actor and precision, each row read where
-    the range lies. A lookup per event into event_actors and claims made the request about
-    15 times slower at 1M events (docs/benchmarks.md)."""
-    assert f.spans is not None
+    the range lies, where a lookup per event into event_actors and claims would cost more
+    than the count."""
     ids = [r.actor.id for r in f.actors]  # actor_events lists sub-actors' events too
     kinds = [AE.c.type.in_(f.types)] if f.types else []
     parts = [
         select(AE.c.event_id.label("id"), AE.c.type, AE.c.date_earliest, AE.c.date_latest,
-               AE.c.actor_ids, AE.c.claimant_ids).where(
-            AE.c.actor_id.in_(ids), AE.c.date_precision == precision,
-            *_date_conditions(f, AE.c.date_earliest, AE.c.date_latest, span), *kinds,
-        )
-        for precision, span in f.spans
+               AE.c.actor_ids, AE.c.claimant_ids).where(AE.c.actor_id.in_(ids), *scan, *kinds)
+        for scan in overlap.scans(f, AE)
     ]  # fmt: skip
     # An event listed under several of the actors is one event: its rows are equal.
     return (union if len(ids) > 1 else union_all)(*parts).cte("listed")
@@ -383,15 +351,11 @@ def _partial_conditions(part: running_counts.Partial, span: int) -> list[ColumnE
     if not part.ends:
         return [AE.c.date_earliest >= part.first, AE.c.date_earliest <= part.last]
     # An event that ends on `first` or later begins within its span before it.
+    earliest, latest = AE.c.date_earliest, AE.c.date_latest
     return [
-        AE.c.date_earliest >= _days_before(part.first, span), AE.c.date_earliest <= part.last,
-        AE.c.date_latest >= part.first, AE.c.date_latest <= part.last,
+        earliest >= overlap.days_before(part.first, span), earliest <= part.last,
+        latest >= part.first, latest <= part.last,
     ]  # fmt: skip
-
-
-def _days_before(day: date, days: int) -> date:
-    """`days` before `day`, or the calendar's first day."""
-    return day - timedelta(days=min(days, day.toordinal() - 1))
 
 
 def _joined(conn: Connection, ids: Any) -> Any:
@@ -510,7 +474,7 @@ def _crossing_years(conn: Connection, f: TimelineFilter, scope: str) -> Counter[
     for name, span in f.spans:
         if lo is not None:
             start = date(lo.year, 1, 1)  # crossed from the year before
-            floor = _days_before(lo, span)
+            floor = overlap.days_before(lo, span)
             if floor < start:
                 parts.append(select(literal(0), earliest, latest).select_from(source).where(
                     *scoped, precision == name, earliest >= floor, earliest < start,
@@ -518,7 +482,7 @@ def _crossing_years(conn: Connection, f: TimelineFilter, scope: str) -> Counter[
                 ))  # fmt: skip
         if hi is not None and hi.year < date.max.year:  # no event reaches past 9999
             end = date(hi.year + 1, 1, 1)  # crossed into the year after
-            floor = _days_before(end, span)
+            floor = overlap.days_before(end, span)
             if floor <= hi:
                 parts.append(select(literal(1), earliest, latest).select_from(source).where(
                     *scoped, precision == name, earliest >= floor, earliest <= hi,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -24,7 +24,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from app import search
+from app import overlap, search
 from app.filters import CLAIM_FILTERS, Capability, TimelineFilter
 from app.models import actor_aliases_table as AL
 from app.models import actors_table as A
@@ -114,13 +114,6 @@ def event_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
     return conds
 
 
-def earliest_floor(f: TimelineFilter, span: int) -> date | None:
-    """The earliest start an event of this span can have and still overlap `from`."""
-    if f.date_from is None or f.within or f.date_from.toordinal() <= span:
-        return None
-    return f.date_from - timedelta(days=span)
-
-
 def page_events(
     conn: Connection, f: TimelineFilter, limit: int, after: tuple[date, str] | None
 ) -> Sequence[Any]:
@@ -134,20 +127,12 @@ def page_events(
     if after is not None:
         conds.append(tuple_(E.c.date_earliest, E.c.id) > tuple_(*after))
     order = (E.c.date_earliest, E.c.id)
-    if f.spans is None or earliest_floor(f, 0) is None:
+    if not overlap.bounded(f):
         return conn.execute(select(E).where(*conds).order_by(*order).limit(limit + 1)).all()
-    parts = []
-    for precision, span in f.spans:
-        floor = earliest_floor(f, span)
-        bound = [E.c.date_earliest >= floor] if floor is not None else []
-        part = (
-            select(E)
-            .where(E.c.date_precision == precision, *bound, *conds)
-            .order_by(*order)
-            .limit(limit + 1)
-            .subquery()
-        )
-        parts.append(select(part))
+    parts = [
+        select(select(E).where(*scan, *conds).order_by(*order).limit(limit + 1).subquery())
+        for scan in overlap.scans(f, E, dates=False)
+    ]
     merged = union_all(*parts).subquery()
     stmt = select(merged).order_by(merged.c.date_earliest, merged.c.id).limit(limit + 1)
     return conn.execute(stmt).all()
@@ -185,20 +170,16 @@ def _first_overlapping(conn: Connection, f: TimelineFilter) -> tuple[date, str] 
     precision; starting at `from` minus the longest span instead would read every entry of
     the year before `from` when the data has year-long events."""
     assert f.spans is not None and f.date_from is not None
-    parts = []
-    for precision, span in f.spans:
-        floor = earliest_floor(f, span)
-        bound = [E.c.date_earliest >= floor] if floor is not None else []
-        if f.date_to is not None:
-            bound.append(E.c.date_earliest <= f.date_to)
-        first = (
+    parts = [
+        select(
             select(E.c.date_earliest, E.c.id)
-            .where(E.c.date_precision == precision, *bound, E.c.date_latest >= f.date_from)
+            .where(*scan)
             .order_by(E.c.date_earliest, E.c.id)
             .limit(1)
             .subquery()
         )
-        parts.append(select(first))
+        for scan in overlap.scans(f, E)
+    ]
     if not parts:
         return None
     merged = union_all(*parts).subquery()

@@ -31,20 +31,19 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Date,
     select,
-    text,
 )
 
+from app import raw_sql
 from app.actor_index import ActorIndex
 from app.models import actor_events_table as AE
 from app.models import running_counts_table as RC
 
+# raw_sql.running_count_ends writes these as literals.
 ALL = ""
 ACTOR, CLAIMANT = "actor", "claimant"
 PAIR_ACTOR, PAIR_CLAIMANT = "pair_actor", "pair_claim"
@@ -73,31 +72,9 @@ def count(conn: Connection, windows: Sequence[Window]) -> list[int]:
         ends = (lo, hi) if postgres else (lo.isoformat(), hi.isoformat())
         params += [k, w.scope_kind, w.scope, w.value, *ends]
     counts = [0] * len(windows)
-    for k, n in conn.exec_driver_sql(_count_sql(len(windows), postgres), tuple(params)):
+    for k, n in raw_sql.running_counts_at(conn, len(windows), tuple(params)):
         counts[k] = n
     return counts
-
-
-@lru_cache(maxsize=64)
-def _count_sql(n: int, postgres: bool) -> str:
-    # Plain SQL, compiled once per size: building the statement with SQLAlchemy cost more
-    # than running it.
-    p = "%s" if postgres else "?"
-    row = f"({p}, {p}, {p}, {p}, {p}::date, {p}::date)" if postgres else f"({', '.join([p] * 6)})"
-
-    def last(value: str, bound: str) -> str:
-        return (
-            f"coalesce((SELECT r.{value} FROM running_counts AS r "
-            "WHERE r.scope_kind = q.scope_kind AND r.scope = q.scope AND r.value = q.value "
-            f"AND r.day {bound} "
-            "ORDER BY r.day DESC LIMIT 1), 0)"
-        )
-
-    # Begun on or before `to`, less ended before `from`.
-    return (
-        f"WITH q (k, scope_kind, scope, value, lo, hi) AS (VALUES {', '.join([row] * n)}) "
-        f"SELECT q.k, {last('started', '<= q.hi')} - {last('ended', '< q.lo')} FROM q"
-    )
 
 
 def extent(conn: Connection, scope: str) -> tuple[date, date] | None:
@@ -215,24 +192,7 @@ def fill(conn: Connection) -> None:
     actor_ancestors filled first): each event counted on its first and last day in each of
     its scopes' series, then run through a sum per series; the pair series likewise by
     month."""
-    scoped = (
-        f"SELECT '{ACTOR}' AS scope_kind, '{ALL}' AS scope, type, date_earliest, date_latest "
-        f"FROM events UNION ALL SELECT '{ACTOR}', actor_id, type, date_earliest, date_latest "
-        "FROM actor_events UNION ALL "
-        f"SELECT '{CLAIMANT}', scope, type, date_earliest, date_latest FROM ("
-        "  SELECT DISTINCT up.ancestor_id AS scope, e.id, e.type, e.date_earliest, "
-        "  e.date_latest FROM claims AS c "
-        "  JOIN actor_ancestors AS up ON up.actor_id = c.claimant_id "
-        "  JOIN events AS e ON e.id = c.event_id"
-        ") AS claimed"
-    )
-    by_day = text(
-        "SELECT scope_kind, scope, type, day, sum(b), sum(e) FROM ("
-        "  SELECT scope_kind, scope, type, date_earliest AS day, 1 AS b, 0 AS e "
-        f"  FROM ({scoped}) AS s1"
-        f"  UNION ALL SELECT scope_kind, scope, type, date_latest, 0, 1 FROM ({scoped}) AS s2"
-        ") AS ends GROUP BY scope_kind, scope, type, day ORDER BY scope_kind, scope"
-    ).columns(day=Date)
+    by_day = raw_sql.running_count_ends()
     scopes: dict[tuple[str, str], Daily] = {}
     for scope_kind, scope, kind, day, begun, ended in conn.execute(by_day):
         scopes.setdefault((scope_kind, scope), {}).setdefault(kind, {})[day] = [begun, ended]

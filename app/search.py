@@ -36,14 +36,11 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
-    text,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement
-from sqlalchemy.types import Boolean
 
+from app import raw_sql
 from app.models import events_table as E
 from app.models import search_entries_table as S
 
@@ -93,7 +90,7 @@ def phrase_key(text: str) -> str:
 def vector(text: str) -> str:
     """The text's words as a PostgreSQL tsvector literal (lexemes without positions: a
     search is an AND of words and prefixes). Words hold no quote or backslash to escape.
-    The generator's producers make one per entry: 4.6 -> 3.0 us a synthetic quote so."""
+    Kept lean: the generator's producers make one per entry."""
     folded = fold(text)
     found = _WORDS.findall(folded)
     if len(folded) > MAX_INDEXED_LENGTH:  # only then can a word be as long
@@ -120,20 +117,6 @@ def terms(query: str) -> tuple[str, ...]:
     return found
 
 
-class _Matches(ColumnElement[bool]):
-    """`search_entries` rows whose text holds every term; compiled per database."""
-
-    inherit_cache = False
-    type = Boolean()
-
-    def __init__(self, found: tuple[str, ...]) -> None:
-        self.found = found
-
-    def param(self, compiler: SQLCompiler, **kw: Any) -> str:
-        value = _query_text(self.found, compiler.dialect.name == "postgresql")
-        return str(compiler.process(bindparam("search", value, unique=True), **kw))
-
-
 def _query_text(found: tuple[str, ...], postgres: bool) -> str:
     # Terms are runs of letters and digits (plus a final *), so nothing here can be query
     # syntax; both forms are AND of the words. PostgreSQL's is a tsquery literal, read with
@@ -141,19 +124,6 @@ def _query_text(found: tuple[str, ...], postgres: bool) -> str:
     if postgres:
         return " & ".join(f"'{t[:-1]}':*" if t.endswith("*") else f"'{t}'" for t in found)
     return " ".join(f'"{t[:-1]}"*' if t.endswith("*") else f'"{t}"' for t in found)
-
-
-@compiles(_Matches, "sqlite")
-def _sqlite(element: _Matches, compiler: SQLCompiler, **kw: Any) -> str:
-    return (
-        "search_entries.id IN (SELECT rowid FROM search_fts "
-        f"WHERE search_fts MATCH {element.param(compiler, **kw)})"
-    )
-
-
-@compiles(_Matches, "postgresql")
-def _postgresql(element: _Matches, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"search_entries.tsv @@ CAST({element.param(compiler, **kw)} AS tsquery)"
 
 
 def event_matches(
@@ -164,7 +134,9 @@ def event_matches(
     By default an IN over the index's matches, so the planner can start from a rare word's
     few matches. `per_event`: an EXISTS probing the event's own entries, for when other
     conditions have already narrowed the events down and the words may be common."""
-    conds: list[ColumnElement[bool]] = [_Matches(found)]
+    conds: list[ColumnElement[bool]] = [
+        raw_sql.FullTextMatch(_query_text(found, postgres=False), _query_text(found, postgres=True))
+    ]
     if known_as_of is not None:
         conds.append(S.c.known_from.is_(None) | (S.c.known_from <= known_as_of))
     if per_event:
@@ -268,42 +240,9 @@ def fill_entries(conn: Connection) -> None:
     insert, they are far cheaper than maintained row by row."""
     drop_indexes(conn)
     if conn.dialect.name == "postgresql":
-        _copy_entries(conn)
-        return
-    conn.execute(text(
-        "INSERT INTO search_entries (id, event_id, claim_id, known_from, tsv) "
-        f"SELECT {_NUMBER}, events.id, c.id, c.known_from, NULL {_ENTRIES}"
-    ))  # fmt: skip
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    raw.create_function("claimline_fts_text", 1, fts_text, deterministic=True)
-    # In rowid order: FTS5 appends to its segments instead of merging scattered ids
-    # (15.1 s against 7.2 s at 1M events).
-    conn.execute(text(
-        "INSERT INTO search_fts (rowid, text) "
-        f"SELECT s.id, claimline_fts_text({_ENTRY_TEXT}) FROM search_entries AS s "
-        "JOIN events ON events.id = s.event_id LEFT JOIN claims AS c ON c.id = s.claim_id "
-        "ORDER BY s.id"
-    ))  # fmt: skip
-
-
-# Rows fetched, and then sent by one COPY, at a time.
-COPY_BATCH = 20_000
-_COPY_ENTRIES = "COPY search_entries (id, event_id, claim_id, known_from, tsv) FROM STDIN"
-
-
-def _copy_entries(conn: Connection) -> None:
-    """PostgreSQL's entries, with the lexemes `vector` makes of each text: the numbered
-    texts are read through a server-side cursor and sent back by COPY, a batch at a time,
-    on the caller's connection and in its transaction."""
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    with raw.cursor(name="search_entry_texts") as source, raw.cursor() as target:
-        source.execute(f"SELECT {_NUMBER}, events.id, c.id, c.known_from, {_ENTRY_TEXT} {_ENTRIES}")
-        while rows := source.fetchmany(COPY_BATCH):
-            with target.copy(_COPY_ENTRIES) as copy:
-                for number, event_id, claim_id, known_from, entry_text in rows:
-                    copy.write_row((number, event_id, claim_id, known_from, vector(entry_text)))
+        raw_sql.copy_postgres_entries(conn, vector)
+    else:
+        raw_sql.fill_sqlite_entries(conn, fts_text)
 
 
 def drop_indexes(conn: Connection) -> None:
@@ -311,11 +250,11 @@ def drop_indexes(conn: Connection) -> None:
     for index in S.indexes:
         index.drop(conn)
     if conn.dialect.name == "postgresql":
-        conn.execute(text(f"DROP INDEX IF EXISTS {_VECTOR_INDEX}"))
+        raw_sql.drop_vector_index(conn)
 
 
 def event_text(title: str, summary: str) -> str:
-    """An event's own searchable text, as _ENTRY_TEXT makes it in SQL."""
+    """An event's own searchable text, as raw_sql._ENTRY_TEXT makes it in SQL."""
     return f"{title} {summary}"
 
 
@@ -326,36 +265,11 @@ def index_builds(dialect: str) -> dict[str, Callable[[Connection], None]]:
         str(index.name): index.create for index in S.indexes
     }
     if dialect == "postgresql":
-        builds[_VECTOR_INDEX] = _build_vector_index
+        builds[raw_sql.VECTOR_INDEX] = raw_sql.build_vector_index
     return builds
-
-
-def _build_vector_index(conn: Connection) -> None:
-    conn.execute(text(f"CREATE INDEX {_VECTOR_INDEX} ON search_entries USING gin (tsv)"))
-
-
-# PostgreSQL's index of the entries' vectors: migrations create it, outside the models.
-_VECTOR_INDEX = "ix_search_entries_tsv"
 
 
 def clear(conn: Connection) -> None:
     if conn.dialect.name == "sqlite":
-        # A contentless FTS5 table is emptied by this command; DELETE is not allowed.
-        conn.execute(text("INSERT INTO search_fts (search_fts) VALUES ('delete-all')"))
+        raw_sql.clear_fts(conn)
     conn.execute(S.delete())
-
-
-# An entry's text: its claim's quote, or its event's title and summary (event_text).
-_ENTRY_TEXT = "coalesce(c.quote, events.title || ' ' || events.summary)"
-# The entries, numbered in timeline order, each event's together: event_ids_in_order relies
-# on it. One entry per event (kind 0) and one per claim (kind 1), read in the order of the
-# events' timeline index, so SQLite numbers them without sorting 3.5M rows at 1M events (a
-# UNION ALL of events and claims had to be sorted: 6.9 s against 5.4 s).
-_NUMBER = "row_number() OVER (ORDER BY events.date_earliest, events.id)"
-# The same numbering over rows that carry their event's id and earliest date.
-ENTRY_NUMBER = "row_number() OVER (ORDER BY date_earliest, event_id)"
-_ENTRIES = (
-    "FROM events CROSS JOIN (SELECT 0 AS kind UNION ALL SELECT 1) AS kinds "
-    "LEFT JOIN claims AS c ON kinds.kind = 1 AND c.event_id = events.id "
-    "WHERE kinds.kind = 0 OR c.id IS NOT NULL"
-)

@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
-from app import dataset_meta, derived, running_counts, search
+from app import dataset_meta, derived, raw_sql, running_counts, search
 from app.actor_index import ActorIndex
 from app.aliases import normalize_name
 from app.assemble import Json, claim_json, document_ref, event_json
@@ -252,12 +252,12 @@ def batches(
     rand = rng.random
 
     def randint(low: int, high: int) -> int:
-        # random.randint's argument checks were a tenth of the producer's time.
+        # random.randint's argument checks are a noticeable share of the producer's time.
         return low + int(rand() * (high - low + 1))
 
     def sample(population: list[str], k: int) -> list[str]:
         # k distinct items, every ordered choice equally likely, as random.sample, whose
-        # general method cost a seventh of the producer's time for these 0-3 of 50.
+        # general method is costly for these 0-3 of 50.
         n, chosen = len(population), list[str]()
         k = min(k, n)  # as many as there are: never loop forever on a short population
         while len(chosen) < k:
@@ -377,9 +377,8 @@ PRODUCERS = 2
 # PostgreSQL only: the search entries as the producers make them, with each text's lexemes
 # (search.vector) and the event's earliest date, until a finishing step numbers them into
 # search_entries and drops this table. Lexemes made in Python are the words the queries
-# look up (app/search.py). Made here, at 1M events they cost the rows phase 10-16 s and
-# took the entries step from 33-36 s to 10-12 s; made by search.fill_entries in that step,
-# on one core beside the running counts, the load took 143.8 s against 127.0 s.
+# look up (app/search.py). Made here, by the producers, they shorten the finishing steps'
+# longest chain more than they lengthen the rows phase.
 SEARCH_WORDS = Table(
     "generated_search_words", MetaData(),
     # Ids compare byte by byte, as events.id does (migration 0012): the numbering's ties.
@@ -440,7 +439,7 @@ def _produce(n_events: int, seed: int, part: int, postgres: bool, queue: Any) ->
         )
         if postgres:
             batch.generated_search_words = _search_word_rows(batch)
-        # Only the tally needs them; unpickling them was half the writer's cost of a batch.
+        # Only the tally needs them; the writer would pay to unpickle them.
         batch.claimed = []
         queue.put(batch)
     queue.put(tally)  # the last message
@@ -479,9 +478,8 @@ def _produced_in_background(
 
 
 # Tables COPY sends in binary, with their column types. In text, event_json's bodies travel
-# as hex, twice their size, and the server scans and decodes every character: for 100k
-# bodies (2.3 KB each) 1.5-2.1 s in the writer and 2.5-3.6 s in the server, against 0.3
-# and 0.75 s in binary. The other tables carry dates as ISO text, which binary COPY cannot.
+# as hex, twice their size, and the server scans and decodes every character. The other
+# tables carry dates as ISO text, which binary COPY cannot.
 BINARY_COPY = {"event_json": ("text", "bytea")}
 
 
@@ -517,7 +515,7 @@ def _bulk_writer(conn: Connection) -> Writer:
 FINISHING_CONNECTIONS = 2
 # No parallel workers: the longest chain (the search entries' INSERT, then their GIN build)
 # cannot use them, so workers for the B-tree builds on the other connection only take CPU
-# from it. With them, 1M events' finishing steps took 82.3-86.1 s; without, 78.0-82.4 s.
+# from it.
 FINISHING_SETTINGS = (
     "SET LOCAL maintenance_work_mem = '256MB'",
     "SET LOCAL max_parallel_maintenance_workers = 0",
@@ -550,14 +548,14 @@ def generate(
             # still roll back: the pages of a new file have no old content to save.
             conn.exec_driver_sql("PRAGMA journal_mode=MEMORY")
             # Rows are consistent by construction (tests run foreign_key_check on generated
-            # data); checking each of ~14M inserts against its parents cost a fifth of the run.
+            # data); checking every insert against its parents is a large share of the run.
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             # A bulk fill of a new file: a crash means starting again, so skip the fsyncs,
             # and give the index builds room.
             conn.exec_driver_sql("PRAGMA synchronous=OFF")
             conn.exec_driver_sql("PRAGMA cache_size=-131072")
-            # Sorts (the index builds) spill to temporary files past the cache: with
-            # temp_store=MEMORY the writer peaked at 964 MiB on 1M events.
+            # Sorts (the index builds) spill to temporary files past the cache, so the
+            # writer's memory stays bounded.
             conn.exec_driver_sql("PRAGMA temp_store=FILE")
             conn.commit()
         try:
@@ -717,7 +715,7 @@ def _number_search_words(conn: Connection) -> None:
     columns = "event_id, claim_id, known_from, tsv"
     conn.exec_driver_sql(
         f"INSERT INTO search_entries (id, {columns}) "
-        f"SELECT {search.ENTRY_NUMBER}, {columns} FROM {SEARCH_WORDS.name}"
+        f"SELECT {raw_sql.ENTRY_NUMBER}, {columns} FROM {SEARCH_WORDS.name}"
     )
     SEARCH_WORDS.drop(conn)
 

@@ -1,0 +1,298 @@
+"""SQL written as text, and the code that runs statements on the driver's own cursor: the
+one place for both. Everything else builds its statements with SQLAlchemy's expression
+language (app/queries.py, app/overlap.py, app/facets.py, app/search.py).
+
+Text is used where compiling or executing through SQLAlchemy costs more than the statement
+itself (the fast page, the running-count lookups), and for bulk maintenance that the
+expression language cannot say (FTS5 commands, COPY, numbered inserts). A statement's text
+depends only on its shape (how many keys, which bounds are set), never on a request's
+values, which are always bound; tests/test_raw_sql.py checks that no other module of the
+application writes SQL text.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from datetime import date
+from functools import lru_cache
+from typing import Any, Literal
+
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    ColumnElement,
+    Connection,
+    Date,
+    Integer,
+    LargeBinary,
+    String,
+    TextualSelect,
+    bindparam,
+    text,
+)
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+
+
+def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Run on each new SQLite connection (app/db.py)."""
+    # Foreign keys are off by default in SQLite; WAL lets readers run during a load.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+# The fast page of /events (app/rendered_pages.py).
+
+PageSource = Literal["events", "actor", "claimant"]
+# (table, key column, column prefix of the event's dates, DISTINCT): where each source
+# keeps an event's id and dates. A claimant may have several claims on one event.
+_SOURCES = {
+    "events": ("events", "id", "", ""),
+    "actor": ("actor_events", "event_id", "", ""),
+    "claimant": ("claims", "event_id", "event_", "DISTINCT "),
+}
+
+
+@lru_cache(maxsize=256)
+def page_statement(
+    source: PageSource,
+    keys: int,  # how many actor or claimant ids (:k0, :k1, …) to scan
+    floors: tuple[bool, ...],  # one scan per precision (:p0, …), with a floor (:floor0) or not
+    has_from: bool,
+    has_to: bool,
+    within: bool,
+    has_after: bool,
+) -> tuple[TextualSelect, str]:
+    """The page's statement, typed for SQLAlchemy, and its SQL text for SQLite's own
+    cursor: one ordered, limited range scan per key and precision, merged, joined to the
+    events' stored bodies. `floors` empty: one scan, in (date_earliest, id) order."""
+    table, key, pre, distinct = _SOURCES[source]
+    earliest, latest = f"{pre}date_earliest", f"{pre}date_latest"
+    common = []
+    if has_from:
+        common.append(f"{earliest} >= :from" if within else f"{latest} >= :from")
+    if has_to:
+        common.append(f"{earliest} <= :to")
+        if within:
+            common.append(f"{latest} <= :to")
+    if has_after:
+        common.append(f"({earliest}, {key}) > (:after_date, :after_id)")
+    id_column = "claimant_id" if source == "claimant" else "actor_id"
+    by_key = [[f"{id_column} = :k{j}"] for j in range(keys)] or [[]]
+
+    def branch(conds: list[str]) -> str:
+        where = f" WHERE {' AND '.join(conds)}" if conds else ""
+        return (
+            f"SELECT {distinct}{earliest} AS date_earliest, {key} AS event_id FROM {table}"
+            f"{where} ORDER BY {earliest}, {key} LIMIT :n"
+        )
+
+    branches: list[list[str]] = []
+    for key_conds in by_key:
+        for i, has_floor in enumerate(floors or (False,)):
+            conds = [*key_conds, *common]
+            if floors:
+                conds.append(f"{pre}date_precision = :p{i}")
+            if has_floor:
+                conds.append(f"{earliest} >= :floor{i}")
+            branches.append(conds)
+    if len(branches) == 1:
+        picked = branch(branches[0])
+    else:
+        parts = [f"SELECT * FROM ({branch(c)}) AS b{i}" for i, c in enumerate(branches)]
+        picked = (
+            f"SELECT {distinct}* FROM ({' UNION ALL '.join(parts)}) AS u "
+            "ORDER BY date_earliest, event_id LIMIT :n"
+        )
+    stmt = text(
+        f"SELECT p.date_earliest, p.event_id, j.body FROM ({picked}) AS p "
+        "JOIN event_json AS j ON j.event_id = p.event_id ORDER BY p.date_earliest, p.event_id"
+    )
+    dates = ["from", "to", "after_date"] + [f"floor{i}" for i in range(len(floors))]
+    params: list[BindParameter[Any]] = [
+        bindparam(name, type_=Date) for name in dates if f":{name}" in stmt.text
+    ]
+    params.append(bindparam("n", type_=Integer))
+    params += [bindparam(name, type_=String) for name in ("after_id",) if f":{name}" in stmt.text]
+    params += [bindparam(f"p{i}", type_=String) for i in range(len(floors))]
+    params += [bindparam(f"k{j}", type_=String) for j in range(keys)]
+    typed = stmt.bindparams(*params).columns(date_earliest=Date, event_id=String, body=LargeBinary)
+    return typed, stmt.text
+
+
+def sqlite_rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
+    """A page statement run on SQLite's own cursor, with the rows SQLAlchemy would give.
+
+    SQLAlchemy's execution context (parameter and result processing, the result object)
+    is a large share of the main query's CPU for a statement whose text and types are
+    fixed. The dates go in and come out as the ISO text SQLite stores, as the Date type
+    would convert them, and the driver's errors leave as SQLAlchemy's, as from any other
+    statement. PostgreSQL keeps SQLAlchemy's path: there the round trip dominates."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    values = {k: v.isoformat() if isinstance(v, date) else v for k, v in params.items()}
+    try:
+        return [(date.fromisoformat(d), i, b) for d, i, b in raw.execute(sql, values)]
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, values, exc, sqlite3.Error) from exc
+
+
+# Running counts (app/running_counts.py).
+
+
+def running_counts_at(
+    conn: Connection, windows: int, params: tuple[object, ...]
+) -> Iterable[tuple[int, int]]:
+    """(k, count) of each window k, whose (k, scope_kind, scope, value, lo, hi) are
+    `params`, six at a time: begun on or before `hi`, less ended before `lo`."""
+    postgres = conn.dialect.name == "postgresql"
+    return conn.exec_driver_sql(_running_count_sql(windows, postgres), params)
+
+
+@lru_cache(maxsize=64)
+def _running_count_sql(n: int, postgres: bool) -> str:
+    # Compiled once per size: building it with SQLAlchemy cost more than running it.
+    p = "%s" if postgres else "?"
+    row = f"({p}, {p}, {p}, {p}, {p}::date, {p}::date)" if postgres else f"({', '.join([p] * 6)})"
+
+    def last(value: str, bound: str) -> str:
+        return (
+            f"coalesce((SELECT r.{value} FROM running_counts AS r "
+            "WHERE r.scope_kind = q.scope_kind AND r.scope = q.scope AND r.value = q.value "
+            f"AND r.day {bound} "
+            "ORDER BY r.day DESC LIMIT 1), 0)"
+        )
+
+    return (
+        f"WITH q (k, scope_kind, scope, value, lo, hi) AS (VALUES {', '.join([row] * n)}) "
+        f"SELECT q.k, {last('started', '<= q.hi')} - {last('ended', '< q.lo')} FROM q"
+    )
+
+
+def running_count_ends() -> TextualSelect:
+    """(scope_kind, scope, type, day, begun, ended): how many events of each scope and type
+    begin and end on each day. An event is in the scope of everyone ('actor', ''), in each
+    actor's scope that actor_events lists it under, and in the 'claimant' scope of each
+    ancestor of one of its claimants (actor_ancestors): running_counts' ACTOR, ALL and
+    CLAIMANT, whose rows tests compare with running_counts.Tally's."""
+    scoped = (
+        "SELECT 'actor' AS scope_kind, '' AS scope, type, date_earliest, date_latest "
+        "FROM events UNION ALL SELECT 'actor', actor_id, type, date_earliest, date_latest "
+        "FROM actor_events UNION ALL "
+        "SELECT 'claimant', scope, type, date_earliest, date_latest FROM ("
+        "  SELECT DISTINCT up.ancestor_id AS scope, e.id, e.type, e.date_earliest, "
+        "  e.date_latest FROM claims AS c "
+        "  JOIN actor_ancestors AS up ON up.actor_id = c.claimant_id "
+        "  JOIN events AS e ON e.id = c.event_id"
+        ") AS claimed"
+    )
+    return text(
+        "SELECT scope_kind, scope, type, day, sum(b), sum(e) FROM ("
+        "  SELECT scope_kind, scope, type, date_earliest AS day, 1 AS b, 0 AS e "
+        f"  FROM ({scoped}) AS s1"
+        f"  UNION ALL SELECT scope_kind, scope, type, date_latest, 0, 1 FROM ({scoped}) AS s2"
+        ") AS ends GROUP BY scope_kind, scope, type, day ORDER BY scope_kind, scope"
+    ).columns(day=Date)
+
+
+# Search (app/search.py).
+
+
+class FullTextMatch(ColumnElement[bool]):
+    """`search_entries` rows whose text holds every term: SQLite's FTS5 query text or
+    PostgreSQL's tsquery literal (search._query_text), each bound, compiled per database."""
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, fts5: str, tsquery: str) -> None:
+        self.fts5, self.tsquery = fts5, tsquery
+
+    def param(self, compiler: SQLCompiler, **kw: Any) -> str:
+        value = self.tsquery if compiler.dialect.name == "postgresql" else self.fts5
+        return str(compiler.process(bindparam("search", value, unique=True), **kw))
+
+
+@compiles(FullTextMatch, "sqlite")
+def _fts5_match(element: FullTextMatch, compiler: SQLCompiler, **kw: Any) -> str:
+    return (
+        "search_entries.id IN (SELECT rowid FROM search_fts "
+        f"WHERE search_fts MATCH {element.param(compiler, **kw)})"
+    )
+
+
+@compiles(FullTextMatch, "postgresql")
+def _tsquery_match(element: FullTextMatch, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"search_entries.tsv @@ CAST({element.param(compiler, **kw)} AS tsquery)"
+
+
+# An entry's text: its claim's quote, or its event's title and summary (search.event_text).
+_ENTRY_TEXT = "coalesce(c.quote, events.title || ' ' || events.summary)"
+# The entries, numbered in timeline order, each event's together: search.event_ids_in_order
+# relies on it. One entry per event (kind 0) and one per claim (kind 1), read in the order
+# of the events' timeline index, so SQLite numbers them without sorting every entry.
+_NUMBER = "row_number() OVER (ORDER BY events.date_earliest, events.id)"
+# The same numbering over rows that carry their event's id and earliest date.
+ENTRY_NUMBER = "row_number() OVER (ORDER BY date_earliest, event_id)"
+_ENTRIES = (
+    "FROM events CROSS JOIN (SELECT 0 AS kind UNION ALL SELECT 1) AS kinds "
+    "LEFT JOIN claims AS c ON kinds.kind = 1 AND c.event_id = events.id "
+    "WHERE kinds.kind = 0 OR c.id IS NOT NULL"
+)
+# PostgreSQL's index of the entries' vectors: migrations create it, outside the models.
+VECTOR_INDEX = "ix_search_entries_tsv"
+
+
+def fill_sqlite_entries(conn: Connection, fts_text: Callable[[str], str]) -> None:
+    """search_entries, numbered, and search_fts with `fts_text` of each entry's text."""
+    conn.execute(text(
+        "INSERT INTO search_entries (id, event_id, claim_id, known_from, tsv) "
+        f"SELECT {_NUMBER}, events.id, c.id, c.known_from, NULL {_ENTRIES}"
+    ))  # fmt: skip
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.create_function("claimline_fts_text", 1, fts_text, deterministic=True)
+    # In rowid order: FTS5 appends to its segments instead of merging scattered ids.
+    conn.execute(text(
+        "INSERT INTO search_fts (rowid, text) "
+        f"SELECT s.id, claimline_fts_text({_ENTRY_TEXT}) FROM search_entries AS s "
+        "JOIN events ON events.id = s.event_id LEFT JOIN claims AS c ON c.id = s.claim_id "
+        "ORDER BY s.id"
+    ))  # fmt: skip
+
+
+# Rows fetched, and then sent by one COPY, at a time.
+COPY_BATCH = 20_000
+_COPY_ENTRIES = "COPY search_entries (id, event_id, claim_id, known_from, tsv) FROM STDIN"
+
+
+def copy_postgres_entries(conn: Connection, vector: Callable[[str], str]) -> None:
+    """PostgreSQL's entries, with the lexemes `vector` makes of each text: the numbered
+    texts are read through a server-side cursor and sent back by COPY, a batch at a time,
+    on the caller's connection and in its transaction."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor(name="search_entry_texts") as source, raw.cursor() as target:
+        source.execute(f"SELECT {_NUMBER}, events.id, c.id, c.known_from, {_ENTRY_TEXT} {_ENTRIES}")
+        while rows := source.fetchmany(COPY_BATCH):
+            with target.copy(_COPY_ENTRIES) as copy:
+                for number, event_id, claim_id, known_from, entry_text in rows:
+                    copy.write_row((number, event_id, claim_id, known_from, vector(entry_text)))
+
+
+def drop_vector_index(conn: Connection) -> None:
+    conn.execute(text(f"DROP INDEX IF EXISTS {VECTOR_INDEX}"))
+
+
+def build_vector_index(conn: Connection) -> None:
+    conn.execute(text(f"CREATE INDEX {VECTOR_INDEX} ON search_entries USING gin (tsv)"))
+
+
+def clear_fts(conn: Connection) -> None:
+    # A contentless FTS5 table is emptied by this command; DELETE is not allowed.
+    conn.execute(text("INSERT INTO search_fts (search_fts) VALUES ('delete-all')"))
