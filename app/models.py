@@ -305,10 +305,9 @@ def _compare_codes_bytewise(metadata: MetaData) -> None:
     precisions, roles, series keys) is compared byte by byte on PostgreSQL, as SQLite and
     Python compare it (migration 0012). Under a server's linguistic collation, ids that
     differ in case or punctuation would sort otherwise, so a timeline's ties within a day
-    would come in another order than on SQLite; and sorting by strcoll made index builds
-    and key comparisons slower (at 1M events, an index on actor_events (actor_id, event_id)
-    took 9.7 s under C.UTF-8 and 6.9 s under "C"). Free text (titles, quotes, names) keeps
-    the server's collation."""
+    would come in another order than on SQLite; and byte comparison makes index builds and
+    key comparisons cheaper than strcoll. Free text (titles, quotes, names) keeps the
+    server's collation."""
     for table in metadata.tables.values():
         for column in table.columns:
             # SQLModel's str fields are AutoString, a decorator over String.

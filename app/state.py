@@ -71,7 +71,7 @@ class AppState:
 
     def open(self) -> None:
         # Few threads beat many: past a handful, sync routes only fight over the GIL and the
-        # CPU (docs/benchmarks.md).
+        # CPU.
         anyio.to_thread.current_default_thread_limiter().total_tokens = self.settings.threads
         self._engine = make_engine(self.database_url)
         self._meta = MetaCache(self._engine, self.meta_ttl)

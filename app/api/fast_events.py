@@ -2,8 +2,8 @@
 `claimant`, a date range and a cursor, answered from the derived tables without FastAPI's
 machinery.
 
-Profiling showed FastAPI's parameter solving and the threadpool hop costing several times
-the query itself (docs/benchmarks.md). This route parses the same parameters with the same
+FastAPI's parameter solving and the threadpool hop cost more than the query itself. This
+route parses the same parameters with the same
 functions as the FastAPI route, and whenever anything is unusual (another parameter, a
 repeated one, a value the general route would reject or might read differently, a stale
 data version, a database error) it steps aside and the FastAPI route answers, errors
