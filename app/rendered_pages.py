@@ -10,6 +10,7 @@ An actor's events are read from `actor_events`; a claimant's from the claims ind
 (claimant, event date precision, event dates), one scan per claimant included (the actor
 and its sub-actors), and their stored bodies get their claims' `matched` flags set.
 
+The statement's text is built and cached per shape in app/raw_sql.py (`page_statement`).
 The general path's pages take the stored bodies too (`stored_bodies`) when their filters
 leave each event's JSON as stored: types, several actors, search.
 """
@@ -21,10 +22,7 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import (
-    Connection,
-    select,
-)
+from sqlalchemy import Connection, select
 
 from app import raw_sql
 from app.filters import Capability, TimelineFilter
