@@ -153,13 +153,70 @@ def module_database(
             engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def seeded_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated and loaded with the real seeds by the real code, once a session:
+    tests that need such a database get a copy of it rather than a migration and a load."""
+    from app import migrate
+    from app.loader import load_dataset, validate_seeds
+
+    path = tmp_path_factory.mktemp("seeded") / "claimline.db"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    try:
+        load_dataset(engine, validate_seeds(SEEDS_DIR))
+    finally:
+        engine.dispose()  # the last connection's close checkpoints the WAL into the file
+    assert not path.with_name(f"{path.name}-wal").exists(), "the copies would miss the WAL"
+    return path
+
+
+def copy_seeded_sqlite(template: Path, url: str) -> str:
+    """`url`'s SQLite file becomes a copy of `template`; returns `url`."""
+    target = Path(str(make_url(url).database))
+    assert not target.exists(), f"{target} exists; a copy would replace its data"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, target)
+    return url
+
+
+@pytest.fixture
+def seeded_sqlite_url(sqlite_url: str, seeded_sqlite_file: Path) -> str:
+    """A SQLite database of the test's own, holding the real seeds."""
+    return copy_seeded_sqlite(seeded_sqlite_file, sqlite_url)
+
+
+@pytest.fixture
+def seeded_url(request: pytest.FixtureRequest, database_url: str) -> str:
+    """`database_url`, holding the real seeds, for a test that may change it: on SQLite a
+    copy of `seeded_sqlite_file`, on PostgreSQL migrated and loaded for the test."""
+    if make_url(database_url).get_backend_name() == "sqlite":
+        return copy_seeded_sqlite(request.getfixturevalue("seeded_sqlite_file"), database_url)
+    from app import migrate
+    from app.loader import load_dataset, validate_seeds
+
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        load_dataset(engine, validate_seeds(SEEDS_DIR))
+    finally:
+        engine.dispose()
+    return database_url
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def loaded_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """A database holding the real seeds, shared by one module's read-only tests."""
+    """A database holding the real seeds, shared by one module's read-only tests; on SQLite a
+    copy of `seeded_sqlite_file`."""
     from app.loader import load_dataset, validate_seeds
 
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('module') / 'claimline.db'}"
+        yield copy_seeded_sqlite(request.getfixturevalue("seeded_sqlite_file"), url)
+        return
     with module_database(request, tmp_path_factory) as (url, engine):
         load_dataset(engine, validate_seeds(SEEDS_DIR))
         engine.dispose()  # no pooled connection stays open during the tests
@@ -244,8 +301,23 @@ def running_server(
                 proc.kill()
 
 
+@pytest.fixture(scope="session")
+def seeded_sqlite_server(
+    tmp_path_factory: pytest.TempPathFactory, seeded_sqlite_file: Path
+) -> Iterator[str]:
+    """One server for the session on its own copy of the seeded SQLite file: the API only
+    reads, so the modules share it rather than each start one."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('served') / 'claimline.db'}"
+    with running_server(copy_seeded_sqlite(seeded_sqlite_file, url)) as base:
+        yield base
+
+
 @pytest.fixture(scope="module")
-def server(loaded_url: str) -> Iterator[str]:
+def server(request: pytest.FixtureRequest, loaded_url: str) -> Iterator[str]:
+    """A server on the real seeds: on SQLite the session's, on PostgreSQL one on `loaded_url`."""
+    if make_url(loaded_url).get_backend_name() == "sqlite":
+        yield request.getfixturevalue("seeded_sqlite_server")
+        return
     with running_server(loaded_url) as base:
         yield base
 
@@ -273,9 +345,22 @@ def page_ids(client: httpx.Client, path: str, params: dict[str, Any]) -> list[st
 
 
 # The fast loop (`pytest -m "not slow"`) keeps every endpoint on SQLite and leaves to the
-# full suite: PostgreSQL, generated data, the gates, fuzzing and the packaging builds.
+# full suite: PostgreSQL, generated data, the gates, fuzzing, the packaging builds, and the
+# exhaustive comparisons and long loops marked below or in their modules.
 _SLOW_FIXTURES = {"generated_url", "generated_engine", "generated", "postgres_url"}
 _SLOW_MODULES = {"test_gates", "test_fuzz", "test_generate", "test_parallel_steps"}
+# Exhaustive comparisons left to the full suite (every filter and pair on every listing).
+_SLOW_TESTS = {"test_every_path_answers_as_the_general_path_on_the_seeds"}
+# Comparisons parametrized by a filter spec: the quick loop keeps the `within` specs (one per
+# source: events, actor, claimant, each with both dates), the full suite every spec.
+_SPEC_SAMPLED = {"test_fast_path_equals_general_path_on_the_seeds": "spec"}
+
+
+def _spec_for_the_full_suite(item: pytest.Item) -> bool:
+    argname = _SPEC_SAMPLED.get(getattr(item, "originalname", ""))
+    params = getattr(item, "callspec", None)
+    spec = params.params.get(argname) if argname and params else None
+    return isinstance(spec, dict) and not spec.get("within")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -286,6 +371,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             on_postgres
             or _SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
             or "generated" in item.name
+            or getattr(item, "originalname", item.name) in _SLOW_TESTS
+            or _spec_for_the_full_suite(item)
             or (
                 item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in _SLOW_MODULES
             )

@@ -13,13 +13,23 @@ from app.loader.read import _SeedYamlLoader
 from app.models import TABLES_IN_LOAD_ORDER
 
 
+class _FastSeedYamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The loader's reading of the seeds, parsed by libyaml: the tests edit the seeds often,
+    and the loader itself still reads them with its own parser."""
+
+
+_FastSeedYamlLoader.yaml_implicit_resolvers = _SeedYamlLoader.yaml_implicit_resolvers
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def read(path: Path) -> Any:
     with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_SeedYamlLoader)
+        return yaml.load(handle, Loader=_FastSeedYamlLoader)
 
 
 def write(path: Path, data: Any) -> None:
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    text = yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
 
 
 def edit(path: Path, change: Callable[[Any], None]) -> None:

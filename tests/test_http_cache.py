@@ -7,11 +7,10 @@ from pathlib import Path
 import httpx
 from fastapi.testclient import TestClient
 
-from app import migrate
 from app.db import make_engine
 from app.loader import load_dataset, validate_seeds
 from app.main import create_app
-from tests.conftest import SEEDS_DIR, recorded_statements
+from tests.conftest import recorded_statements
 from tests.seedtools import edit
 
 
@@ -33,12 +32,10 @@ def test_conditional_get_through_real_server(api: httpx.Client) -> None:
 
 
 def test_304_and_cache_hits_run_no_sql_and_a_load_changes_the_etag(
-    sqlite_url: str, seeds_copy: Path
+    seeded_sqlite_url: str, seeds_copy: Path
 ) -> None:
-    migrate.upgrade(sqlite_url)
-    engine = make_engine(sqlite_url)
-    load_dataset(engine, validate_seeds(SEEDS_DIR))
-    with TestClient(create_app(sqlite_url, meta_ttl=3600)) as client:
+    engine = make_engine(seeded_sqlite_url)
+    with TestClient(create_app(seeded_sqlite_url, meta_ttl=3600)) as client:
         app_engine = client.app.state.claimline.engine  # type: ignore[attr-defined]
         with recorded_statements(app_engine) as statements:
             first = client.get("/events/dprk-casualties-2024-12")
@@ -52,7 +49,7 @@ def test_304_and_cache_hits_run_no_sql_and_a_load_changes_the_etag(
     # A load that changes the data changes the version, so every ETag and cache key.
     edit(seeds_copy / "events" / "shared.yaml", lambda events: events[0].update(title="Changed"))
     load_dataset(engine, validate_seeds(seeds_copy))
-    with TestClient(create_app(sqlite_url, meta_ttl=60)) as client:
+    with TestClient(create_app(seeded_sqlite_url, meta_ttl=60)) as client:
         response = client.get(
             "/events/dprk-casualties-2024-12", headers={"If-None-Match": first.headers["etag"]}
         )

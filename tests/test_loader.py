@@ -54,16 +54,15 @@ def test_second_load_changes_nothing(engine: Engine, database_url: str) -> None:
 
 
 def test_edited_record_is_updated_and_removed_record_removed(
-    engine: Engine, database_url: str, seeds_copy: Path
+    engine: Engine, seeded_url: str, seeds_copy: Path
 ) -> None:
-    _load(engine, database_url, seeds_copy)
     claims = read(seeds_copy / CLAIMS_FILE)
     edited, removed = claims["claims"][0], claims["claims"][1]
     edited["note"] = "edited by the test"
     claims["claims"].remove(removed)
     write(seeds_copy / CLAIMS_FILE, claims)
 
-    summary = _load(engine, database_url, seeds_copy)
+    summary = _load(engine, seeded_url, seeds_copy)
 
     assert (summary.tables["claims"].updated, summary.tables["claims"].deleted) == (1, 1)
     assert summary.tables["claims"].inserted == 0
@@ -76,8 +75,7 @@ def test_edited_record_is_updated_and_removed_record_removed(
     assert (note, gone, orphans) == ("edited by the test", 0, 0)
 
 
-def test_failed_write_rolls_back_everything(engine: Engine, database_url: str) -> None:
-    _load(engine, database_url, SEEDS_DIR)
+def test_failed_write_rolls_back_everything(engine: Engine, seeded_url: str) -> None:
     before = snapshot(engine)
     dataset = validate_seeds(SEEDS_DIR)
     dataset.tables["events"] = [
@@ -202,7 +200,7 @@ CASES: list[tuple[str, Callable[[Path], None], str, str | None, str, str]] = [
 )
 def test_malformed_seeds_fail_cleanly(
     engine: Engine,
-    database_url: str,
+    seeded_url: str,
     seeds_copy: Path,
     mutate: Callable[[Path], None],
     file: str,
@@ -210,13 +208,12 @@ def test_malformed_seeds_fail_cleanly(
     field: str,
     message: str,
 ) -> None:
-    _load(engine, database_url, seeds_copy)
     before = snapshot(engine)
     record = record or _first_claim(seeds_copy)["id"]
     mutate(seeds_copy)
 
     with pytest.raises(SeedError) as caught:
-        _load(engine, database_url, seeds_copy)
+        _load(engine, seeded_url, seeds_copy)
 
     lines = [str(p) for p in caught.value.problems]
     prefix = f"seeds/{file}:{record}:{field}"

@@ -85,9 +85,8 @@ def _pages_agree(conn: Connection, spec: dict[str, Any], limit: int) -> int:
 
 
 @pytest.fixture
-def seeded(engine: Engine, database_url: str) -> Engine:
-    migrate.upgrade(database_url)
-    load_dataset(engine, validate_seeds(SEEDS_DIR))
+def seeded(engine: Engine, seeded_url: str) -> Engine:
+    """`engine`'s database holding the real seeds (on SQLite, a copy of one load)."""
     return engine
 
 

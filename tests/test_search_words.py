@@ -140,6 +140,7 @@ def _fts_tokens(texts: list[str]) -> list[list[str]]:
         db.close()
 
 
+@pytest.mark.slow  # a loop over every character; the quick loop keeps the scripts above
 def test_sqlites_index_reads_exactly_the_words_of_any_character() -> None:
     """Every assigned character of Unicode's first three planes, inside a word: the tokens
     FTS5 keeps of `fts_text` are `words`, so the SQLite index holds what PostgreSQL's does.

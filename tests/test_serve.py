@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import ssl
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from app import migrate
@@ -14,6 +16,8 @@ from app.main import create_app
 from tests.conftest import running_server
 
 
+# Worker processes start slowest; the quick loop serves a fresh database with one, below.
+@pytest.mark.slow
 def test_serve_migrates_loads_and_runs_two_workers(database_url: str) -> None:
     with running_server(database_url, "--workers", "2") as base:
         ready = httpx.get(f"{base}/readyz").json()
@@ -50,9 +54,13 @@ def test_clients_hanging_up_mid_request_do_not_leak_connections(sqlite_url: str)
     """Regression: a connection closed by a dependency's teardown leaked whenever the client
     disconnected first; after ~50 such requests the pool was empty and the server hung."""
 
+    # One SSL context for the many clients (their URLs are plain HTTP): httpx would build one
+    # per client, which takes longer than the request and so spreads the requests out.
+    context = ssl.create_default_context()
+
     def hang_up() -> None:
         with contextlib.suppress(httpx.TimeoutException):
-            httpx.get(f"{base}/timeline", params={"limit": 500}, timeout=0.05)
+            httpx.get(f"{base}/timeline", params={"limit": 500}, timeout=0.05, verify=context)
 
     # One worker thread, so that most of these requests are queued when their client leaves.
     with running_server(

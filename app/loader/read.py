@@ -9,8 +9,12 @@ import yaml
 
 from app.loader.errors import SeedProblem
 
+# libyaml's parser when PyYAML was built with it (its wheels are): ten times faster on the
+# seeds, with the same safe constructors and resolvers.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-class _SeedYamlLoader(yaml.SafeLoader):
+
+class _SeedYamlLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """Safe YAML that keeps dates as text: EDTF strings such as 2024-10-23 stay strings."""
 
 
