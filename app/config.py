@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import annotated_types
@@ -21,11 +22,19 @@ SETTINGS_HELP: dict[str, str] = {
     "are used with the psycopg 3 driver.",
     "CLAIMLINE_SEEDS_DIR": "Folder of curated seed files. Default: seeds/ under the project root; "
     "installed from a wheel (no source tree), the copy of seeds/ shipped inside the package.",
-    "CLAIMLINE_RESPONSE_CACHE": "Entries in each server's in-memory cache of full responses, keyed "
-    "by data version and URL; 0 turns it off (ETags and 304s stay). Default: 1024.",
+    "CLAIMLINE_RESPONSE_CACHE_MIB": "Size in MiB of each server process's in-memory cache of "
+    "full responses, keyed by data version and URL, least recently used dropped first; 0 turns "
+    "it off (ETags and 304s stay). Default: 64.",
     "CLAIMLINE_THREADS": "Threads per server process running database work. Default: 2.",
     "CLAIMLINE_META_TTL": "Seconds a server trusts its cached data version before re-reading it "
     "(conditional requests are answered from it without a database query). Default: 1.",
+}
+
+
+# Variables that changed meaning: set, they stop the start rather than be silently ignored.
+REPLACED = {
+    "CLAIMLINE_RESPONSE_CACHE": "the cache is sized in MiB now: set CLAIMLINE_RESPONSE_CACHE_MIB "
+    "(0 turns it off)",
 }
 
 
@@ -72,7 +81,7 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=default_database_url, alias="DATABASE_URL")
     seeds_dir: Path = Field(default_factory=default_seeds_dir, alias="CLAIMLINE_SEEDS_DIR")
     meta_ttl: float = Field(default=1.0, ge=0, alias="CLAIMLINE_META_TTL")
-    response_cache: int = Field(default=1024, ge=0, alias="CLAIMLINE_RESPONSE_CACHE")
+    response_cache_mib: float = Field(default=64.0, ge=0, alias="CLAIMLINE_RESPONSE_CACHE_MIB")
     threads: int = Field(default=2, ge=1, alias="CLAIMLINE_THREADS")
 
     @field_validator("database_url")
@@ -83,11 +92,16 @@ class Settings(BaseSettings):
     @classmethod
     def from_env(cls) -> Settings:
         """The settings from the environment; a bad value raises SettingsError, not a traceback."""
+        lines = [
+            f"{old}: no longer read; {new}" for old, new in REPLACED.items() if old in os.environ
+        ]
         try:
-            return cls()
+            settings = cls()
         except ValidationError as exc:
-            lines = [_problem(cls, error) for error in exc.errors()]
+            lines += [_problem(cls, error) for error in exc.errors()]
+        if lines:
             raise SettingsError("\n".join(lines)) from None
+        return settings
 
 
 def _problem(cls: type[Settings], error: ErrorDetails) -> str:

@@ -60,7 +60,7 @@ def create_app(
     if fast_paths:
         app.add_middleware(FastEventsMiddleware, state=state)
     # Added last, so outermost: 304s and cache hits never reach the fast route.
-    app.add_middleware(HttpCacheMiddleware, state=state, max_entries=settings.response_cache)
+    app.add_middleware(HttpCacheMiddleware, state=state, max_mib=settings.response_cache_mib)
     problems.install(app)
     openapi.install(app)
     for module in (events, timeline, claims, actors, documents, health):

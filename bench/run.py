@@ -245,11 +245,11 @@ def main() -> None:
     results: dict[str, list[dict[str, float]]] = {}
     tmp = Path(tempfile.mkdtemp())
 
-    def claimline(workers: int, cache: int, url: str = sqlite_url) -> Any:
+    def claimline(workers: int, cache_mib: int, url: str = sqlite_url) -> Any:
         port = free_port()
         cmd = [str(BIN / "claimline"), "serve", "--port", str(port), "--workers", str(workers),
                "--log-level", "warning"]  # fmt: skip
-        env = {"DATABASE_URL": url, "CLAIMLINE_RESPONSE_CACHE": str(cache)}
+        env = {"DATABASE_URL": url, "CLAIMLINE_RESPONSE_CACHE_MIB": str(cache_mib)}
         return server(cmd, env, f"http://127.0.0.1:{port}/readyz"), f"http://127.0.0.1:{port}"
 
     # Reference answer, and the body for the bare ceiling.
@@ -350,7 +350,7 @@ def main() -> None:
             print(f"rep {rep + 1} {name}: {results[name][-1]['rps']:.1f} req/s", flush=True)
 
     # Repeated identical requests: the response cache, and 304s.
-    ctx, base = claimline(1, 1024)
+    ctx, base = claimline(1, 64)
     with ctx as (proc, _):
         results["claimline 1 worker, cached"] = [measure(proc, base + main_path, args)]
         etag = urllib.request.urlopen(base + main_path).headers["etag"]

@@ -27,7 +27,7 @@ def main() -> None:
     args = parser.parse_args()
     port = free_port()
     cmd = [str(BIN / "claimline"), "serve", "--port", str(port), "--log-level", "warning"]
-    env = {"DATABASE_URL": args.url, "CLAIMLINE_RESPONSE_CACHE": "0"}
+    env = {"DATABASE_URL": args.url, "CLAIMLINE_RESPONSE_CACHE_MIB": "0"}
     with server(cmd, env, f"http://127.0.0.1:{port}/readyz") as (proc, _ready):
         for _ in range(args.reps):
             r = measure(proc, f"http://127.0.0.1:{port}{args.path}", args)

@@ -64,7 +64,7 @@ def test_clients_hanging_up_mid_request_do_not_leak_connections(sqlite_url: str)
 
     # One worker thread, so that most of these requests are queued when their client leaves.
     with running_server(
-        sqlite_url, env={"CLAIMLINE_THREADS": "1", "CLAIMLINE_RESPONSE_CACHE": "0"}
+        sqlite_url, env={"CLAIMLINE_THREADS": "1", "CLAIMLINE_RESPONSE_CACHE_MIB": "0"}
     ) as base:
         for _ in range(3):
             with ThreadPoolExecutor(max_workers=40) as pool:

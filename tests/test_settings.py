@@ -10,12 +10,12 @@ from app import cli
 from app.config import PROJECT_ROOT, SETTINGS_HELP, Settings, SettingsError
 
 VARIABLES = ("DATABASE_URL", "CLAIMLINE_SEEDS_DIR", "CLAIMLINE_META_TTL",
-             "CLAIMLINE_RESPONSE_CACHE", "CLAIMLINE_THREADS")  # fmt: skip
+             "CLAIMLINE_RESPONSE_CACHE_MIB", "CLAIMLINE_THREADS")  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in VARIABLES:
+    for name in (*VARIABLES, "CLAIMLINE_RESPONSE_CACHE"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -25,25 +25,31 @@ def test_every_setting_has_help() -> None:
 
 def test_defaults_and_empty_values(monkeypatch: pytest.MonkeyPatch) -> None:
     expected = (f"sqlite:///{PROJECT_ROOT / 'data' / 'claimline.db'}", PROJECT_ROOT / "seeds",
-                1.0, 1024, 2)  # fmt: skip
+                1.0, 64.0, 2)  # fmt: skip
     for value in (None, ""):
         for name in VARIABLES:
             if value is not None:
                 monkeypatch.setenv(name, value)
         s = Settings.from_env()
-        assert (s.database_url, s.seeds_dir, s.meta_ttl, s.response_cache, s.threads) == expected
+        assert (
+            s.database_url,
+            s.seeds_dir,
+            s.meta_ttl,
+            s.response_cache_mib,
+            s.threads,
+        ) == expected
 
 
 def test_values_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")
     monkeypatch.setenv("CLAIMLINE_SEEDS_DIR", "/somewhere/seeds")
     monkeypatch.setenv("CLAIMLINE_META_TTL", "0")
-    monkeypatch.setenv("CLAIMLINE_RESPONSE_CACHE", "0")
+    monkeypatch.setenv("CLAIMLINE_RESPONSE_CACHE_MIB", "0.5")
     monkeypatch.setenv("CLAIMLINE_THREADS", "1")
     s = Settings.from_env()
     assert s.database_url == "postgresql+psycopg://u@h/db"
-    assert (s.seeds_dir, s.meta_ttl, s.response_cache, s.threads) == (
-        Path("/somewhere/seeds"), 0.0, 0, 1)  # fmt: skip
+    assert (s.seeds_dir, s.meta_ttl, s.response_cache_mib, s.threads) == (
+        Path("/somewhere/seeds"), 0.0, 0.5, 1)  # fmt: skip
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
     assert Settings.from_env().database_url == "postgresql+psycopg://u@h/db"
 
@@ -55,7 +61,8 @@ def test_values_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
         ("CLAIMLINE_THREADS", "0", "an integer >= 1"),
         ("CLAIMLINE_META_TTL", "-1", "a number >= 0"),
         ("CLAIMLINE_META_TTL", "nan", "a number >= 0"),
-        ("CLAIMLINE_RESPONSE_CACHE", "x", "an integer >= 0"),
+        ("CLAIMLINE_RESPONSE_CACHE_MIB", "x", "a number >= 0"),
+        ("CLAIMLINE_RESPONSE_CACHE_MIB", "-1", "a number >= 0"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(
@@ -79,3 +86,16 @@ def test_the_command_line_prints_the_line_and_exits_2(
     assert captured.err == "CLAIMLINE_THREADS: 'abc' is not valid: an integer >= 1\n"
     assert captured.out == ""
     assert not database.exists()
+
+
+def test_a_replaced_variable_stops_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLAIMLINE_RESPONSE_CACHE counted entries; ignoring it would quietly turn a cache its
+    operator had switched off back on."""
+    monkeypatch.setenv("CLAIMLINE_RESPONSE_CACHE", "0")
+    monkeypatch.setenv("CLAIMLINE_THREADS", "0")
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env()
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith("CLAIMLINE_RESPONSE_CACHE: no longer read")
+    assert "CLAIMLINE_RESPONSE_CACHE_MIB" in lines[0]
+    assert lines[1] == "CLAIMLINE_THREADS: '0' is not valid: an integer >= 1"

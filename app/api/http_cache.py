@@ -22,39 +22,60 @@ from app.dataset_meta import MetaCache
 from app.state import AppState
 
 CACHED_PREFIXES = ("/events", "/timeline", "/claims", "/actors", "/documents")
-MAX_ENTRIES = 1024
+MIB = 1 << 20
 MAX_BODY = 1 << 20
+# What an entry costs besides its key, headers and body: the tuple, list and OrderedDict
+# node that hold it, so that many small entries are not counted as free.
+ENTRY_OVERHEAD = 256
 CACHE_CONTROL = b"public, no-cache"
 # The scope key under which the data version this middleware checked travels on to the
 # routes, so that a request is answered from one reading of it.
 META_SCOPE_KEY = "claimline.meta"
 
 
+Headers = list[tuple[bytes, bytes]]
+
+
 class ResponseCache:
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self._items: OrderedDict[str, tuple[list[tuple[bytes, bytes]], bytes]] = OrderedDict()
-        self._max = max_entries
+    """Least recently used responses, bounded by their size in bytes (`max_bytes`): keys,
+    headers and bodies, plus ENTRY_OVERHEAD each."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._items: OrderedDict[str, tuple[Headers, bytes, int]] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.size = 0
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: str) -> tuple[Headers, bytes] | None:
         with self._lock:
             item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-            return item
-
-    def put(self, key: str, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-        with self._lock:
-            self._items[key] = (headers, body)
+            if item is None:
+                return None
             self._items.move_to_end(key)
-            while len(self._items) > self._max:
-                self._items.popitem(last=False)
+            return item[0], item[1]
+
+    def put(self, key: str, headers: Headers, body: bytes) -> None:
+        cost = len(key) + sum(len(k) + len(v) for k, v in headers) + len(body) + ENTRY_OVERHEAD
+        if cost > self.max_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.size -= old[2]
+            self._items[key] = (headers, body, cost)
+            self.size += cost
+            while self.size > self.max_bytes:
+                _, (_, _, dropped) = self._items.popitem(last=False)
+                self.size -= dropped
 
 
 class HttpCacheMiddleware:
-    def __init__(self, app: ASGIApp, state: AppState, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, app: ASGIApp, state: AppState, max_mib: float) -> None:
         self.app, self.state = app, state
-        self.cache = ResponseCache(max_entries) if max_entries > 0 else None
+        self.cache = ResponseCache(int(max_mib * MIB)) if max_mib > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
