@@ -67,6 +67,7 @@ def page_statement(
     has_to: bool,
     within: bool,
     has_after: bool,
+    types: int = 0,  # how many event types (:t0, …) the events may be of
 ) -> tuple[TextualSelect, str]:
     """The page's statement, typed for SQLAlchemy, and its SQL text for SQLite's own
     cursor: one ordered, limited range scan per key and precision, merged, joined to the
@@ -82,6 +83,9 @@ def page_statement(
             common.append(f"{latest} <= :to")
     if has_after:
         common.append(f"({earliest}, {key}) > (:after_date, :after_id)")
+    if types:
+        assert source != "claimant", "the claims' index holds no event type"
+        common.append(f"type IN ({', '.join(f':t{j}' for j in range(types))})")
     id_column = "claimant_id" if source == "claimant" else "actor_id"
     by_key = [[f"{id_column} = :k{j}"] for j in range(keys)] or [[]]
 
@@ -121,6 +125,7 @@ def page_statement(
     params += [bindparam(name, type_=String) for name in ("after_id",) if f":{name}" in stmt.text]
     params += [bindparam(f"p{i}", type_=String) for i in range(len(floors))]
     params += [bindparam(f"k{j}", type_=String) for j in range(keys)]
+    params += [bindparam(f"t{j}", type_=String) for j in range(types)]
     typed = stmt.bindparams(*params).columns(date_earliest=Date, event_id=String, body=LargeBinary)
     return typed, stmt.text
 

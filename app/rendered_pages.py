@@ -1,14 +1,15 @@
 """The fast path of /events: one statement picks a page from the derived tables and returns
 each event's pre-rendered JSON (app/derived.py).
 
-It serves the common requests (at most one `actor` or one `claimant`, a date range in either
-match mode, a cursor) when the derived tables match the data version; every other request
-takes the general path in app/queries.py. The statement is one ordered, limited range scan
-per date precision, merged: an event of precision p that overlaps [from, to] starts on or
-after `from - span(p)` (dataset_meta), so no scan reads events outside the range's reach.
-An actor's events are read from `actor_events`; a claimant's from the claims index on
-(claimant, event date precision, event dates), one scan per claimant included (the actor
-and its sub-actors), and their stored bodies get their claims' `matched` flags set.
+It serves the common requests (at most one `actor` or one `claimant`, a date range in
+either match mode, event types except with a claimant, a cursor) when the derived tables
+match the data version; every other request takes the general path in app/queries.py. The
+statement is one ordered, limited range scan per date precision, merged: an event of
+precision p that overlaps [from, to] starts on or after `from - span(p)` (dataset_meta),
+so no scan reads events outside the range's reach. An actor's events are read from
+`actor_events`; a claimant's from the claims index on (claimant, event date precision,
+event dates), one scan per claimant included (the actor and its sub-actors), and their
+stored bodies get their claims' `matched` flags set.
 
 The statement's text is built and cached per shape in app/raw_sql.py (`page_statement`).
 The general path's pages take the stored bodies too (`stored_bodies`) when their filters
@@ -29,11 +30,12 @@ from app.filters import Capability, TimelineFilter
 from app.models import event_json_table as EJ
 from app.overlap import earliest_floor
 
-# One statement over actor_events (or the claims' claimant index) and event_json.
+# One statement over actor_events (or the claims' claimant index) and event_json. Types
+# are read beside the keys of events and actor_events; the claims' index has none.
 PAGE = Capability(
     "one-statement page",
-    frozenset({"actors", "claimants", "date_from", "date_to", "within"}),
-    also=lambda f: len(f.actors) + len(f.claimants) <= 1,
+    frozenset({"actors", "claimants", "date_from", "date_to", "within", "types"}),
+    also=lambda f: len(f.actors) + len(f.claimants) <= 1 and not (f.types and f.claimants),
 )
 # Filters that leave each event's JSON as stored: they choose events, not claims.
 STORED_BODIES = Capability(
@@ -57,6 +59,8 @@ def page(
     else:
         source, keys = "events", []
     params.update({f"k{j}": k for j, k in enumerate(keys)})
+    types = sorted(set(f.types))
+    params.update({f"t{j}": t for j, t in enumerate(types)})
     if after is not None:
         params["after_date"], params["after_id"] = after
     # Without a lower date bound or a key, the (date_earliest, id) index alone is ordered.
@@ -71,7 +75,7 @@ def page(
             floors.append(floor is not None)
     stmt, sql = raw_sql.page_statement(
         source, len(keys), tuple(floors), f.date_from is not None, f.date_to is not None,
-        f.within, after is not None,
+        f.within, after is not None, len(types),
     )  # fmt: skip
     bound = {k: v for k, v in params.items() if v is not None}
     rows: Sequence[Any]

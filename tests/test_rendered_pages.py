@@ -49,6 +49,16 @@ FILTERS: list[dict[str, Any]] = [
     {"claimant": "usa", "from": date(2024, 6, 1), "to": date(2024, 6, 30)},
     {"claimant": "rus", "from": date(2023, 12, 15), "to": date(2024, 1, 10), "within": True},
     {"claimant": "ukr", "to": date(2024, 10, 31)},
+    # Types are read beside the keys of events and actor_events.
+    {"actor": "dprk", "types": ("deployment", "combat")},
+    {"actor": "rus", "from": date(2024, 4, 1), "to": date(2024, 6, 30), "types": ("statement",)},
+    {"from": date(2024, 10, 1), "to": date(2024, 12, 31), "types": ("casualties",)},
+    {
+        "types": ("analysis", "statement"),
+        "within": True,
+        "from": date(2024, 1, 1),
+        "to": date(2024, 12, 31),
+    },
 ]
 
 
@@ -60,8 +70,8 @@ def _filter(conn: Connection, spec: dict[str, Any]) -> TimelineFilter:
     claimants = (index.resolve(spec["claimant"]),) if "claimant" in spec else ()
     return TimelineFilter(
         actors=actors, claimants=claimants, date_from=spec.get("from"), date_to=spec.get("to"),
-        within=spec.get("within", False), spans=tuple(sorted(meta.spans.items())),
-        fresh=meta.derived, fast=True,
+        within=spec.get("within", False), types=spec.get("types", ()),
+        spans=tuple(sorted(meta.spans.items())), fresh=meta.derived, fast=True,
     )  # fmt: skip
 
 
