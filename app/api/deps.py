@@ -177,11 +177,13 @@ class FilterInput:
 
     def resolve(self, session: Session) -> TimelineFilter:
         if self.documents:
-            known = set(queries.document_ids(session.conn))
+            # Only the requested ids are looked up; the whole list only to suggest names.
+            found = queries.existing_documents(session.conn, self.documents)
             for doc in self.documents:
-                if doc not in known:
+                if doc not in found:
+                    known = sorted(queries.document_ids(session.conn))
                     raise invalid_parameter(
-                        "document", f"unknown document {doc!r}; see /documents", doc, sorted(known)
+                        "document", f"unknown document {doc!r}; see /documents", doc, known
                     )
         if self.search and not session.meta.derived:
             # The one reader of a derived table on the general path: never from a stale one.
