@@ -208,7 +208,8 @@ def event_actors(conn: Connection, event_ids: list[str]) -> dict[str, list[Any]]
     return out
 
 
-def _matched_column(f: TimelineFilter) -> ColumnElement[bool]:
+def matched_column(f: TimelineFilter) -> ColumnElement[bool]:
+    """Whether a claim passes the request's claim filters (all do when there are none)."""
     conds = claim_conditions(f)
     if not conds:
         return true().label("matched")
@@ -222,7 +223,7 @@ def claims_for_events(
     out: dict[str, list[Any]] = defaultdict(list)
     if event_ids:
         stmt = (
-            select(C, _matched_column(f))
+            select(C, matched_column(f))
             .where(C.c.event_id.in_(event_ids), known_condition(f))
             .order_by(C.c.event_id, C.c.known_from, C.c.id)
         )

@@ -25,8 +25,9 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, select
 
-from app import raw_sql
-from app.filters import Capability, TimelineFilter
+from app import queries, raw_sql
+from app.filters import Capability, TimelineFilter, filter_names
+from app.models import claims_table as C
 from app.models import event_json_table as EJ
 from app.overlap import earliest_floor
 
@@ -42,6 +43,9 @@ STORED_BODIES = Capability(
     "stored bodies",
     frozenset({"actors", "date_from", "date_to", "within", "types", "search", "locations"}),
 )
+# Any filter: the stored bodies with each claim's `matched` set, and the claims not yet
+# known on `known_as_of` left out, from one statement over the page's claims.
+PATCHED_BODIES = Capability("stored bodies, claims patched", filter_names())
 
 
 def page(
@@ -93,7 +97,8 @@ def stored_bodies(conn: Connection, f: TimelineFilter, rows: Sequence[Any]) -> l
     serves the filters; None when it does not, or a body is missing: the caller then builds
     the events (assemble.build_events). One statement of indexed lookups instead of the
     general path's five and its Python assembly."""
-    if not STORED_BODIES.applies(f):
+    patched = not STORED_BODIES.applies(f)
+    if patched and not PATCHED_BODIES.applies(f):
         return None
     if not rows:
         return []
@@ -101,7 +106,27 @@ def stored_bodies(conn: Connection, f: TimelineFilter, rows: Sequence[Any]) -> l
     found = dict(conn.execute(select(EJ.c.event_id, EJ.c.body).where(EJ.c.event_id.in_(ids))).all())
     if len(found) != len(set(ids)):
         return None
-    return [found[i] for i in ids]
+    if not patched:
+        return [found[i] for i in ids]
+    # The claims the general path would list (known on `known_as_of`), and which match.
+    shown: dict[str, bool] = dict(
+        conn.execute(
+            select(C.c.id, queries.matched_column(f)).where(
+                C.c.event_id.in_(ids), queries.known_condition(f)
+            )
+        ).all()
+    )
+    return [_patched(found[i], shown) for i in ids]
+
+
+def _patched(body: bytes, shown: dict[str, bool]) -> bytes:
+    """A stored body (every claim, every one matched) as the general path renders it under
+    claim filters and `known_as_of`: only the claims in `shown`, with their `matched`."""
+    event = orjson.loads(body)
+    event["claims"] = [c for c in event["claims"] if c["id"] in shown]
+    for claim in event["claims"]:
+        claim["matched"] = bool(shown[claim["id"]])
+    return orjson.dumps(event)
 
 
 def _with_matched(body: bytes, claimants: set[str]) -> bytes:

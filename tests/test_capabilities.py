@@ -53,7 +53,8 @@ GENERATED: dict[str, list[str]] = {
 }
 
 CAPABILITIES: list[Capability] = [
-    rendered_pages.PAGE, rendered_pages.STORED_BODIES, queries.CLAIMANT_PAGE,
+    rendered_pages.PAGE, rendered_pages.STORED_BODIES, rendered_pages.PATCHED_BODIES,
+    queries.CLAIMANT_PAGE,
     facets.BY_DAY, facets.BY_PAIR, facets.LISTED, facets.ACTOR_RANGES, facets.ANCESTORS,
 ]  # fmt: skip
 
