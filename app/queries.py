@@ -25,8 +25,9 @@ from sqlalchemy import (
 )
 
 from app import overlap, search
-from app.filters import CLAIM_FILTERS, Capability, TimelineFilter
+from app.filters import CLAIM_FILTERS, Capability, TimelineFilter, filter_names
 from app.models import actor_aliases_table as AL
+from app.models import actor_events_table as AE
 from app.models import actors_table as A
 from app.models import claim_via_table as CV
 from app.models import claims_table as C
@@ -127,6 +128,8 @@ def page_events(
     merged; otherwise a single scan of the (date_earliest, id) index."""
     if f.search:
         return _search_page(conn, f, limit, after)
+    if ACTOR_PAGE.applies(f):
+        return _actor_page(conn, f, limit, after)
     conds = event_conditions(f)
     if after is not None:
         conds.append(tuple_(E.c.date_earliest, E.c.id) > tuple_(*after))
@@ -136,6 +139,41 @@ def page_events(
     parts = [
         select(select(E).where(*scan, *conds).order_by(*order).limit(limit + 1).subquery())
         for scan in overlap.scans(f, E, dates=False)
+    ]
+    merged = union_all(*parts).subquery()
+    stmt = select(merged).order_by(merged.c.date_earliest, merged.c.id).limit(limit + 1)
+    return conn.execute(stmt).all()
+
+
+# One actor's events read from actor_events, whose key holds the actor and the dates, in
+# timeline order: the other filters are tested on that actor's events only.
+ACTOR_PAGE = Capability(
+    "events from actor_events",
+    filter_names() - {"search"},
+    also=lambda f: len(f.actors) == 1,
+)
+
+
+def _actor_page(
+    conn: Connection, f: TimelineFilter, limit: int, after: tuple[date, str] | None
+) -> Sequence[Any]:
+    """page_events for one actor (and its sub-actors): one ordered, limited scan of its
+    actor_events rows per precision, joined to the events the other filters keep."""
+    rest = event_conditions(replace(f, actors=(), date_from=None, date_to=None, within=False))
+    key = [AE.c.actor_id == f.actors[0].actor.id]
+    if after is not None:
+        key.append(tuple_(AE.c.date_earliest, AE.c.event_id) > tuple_(*after))
+    joined = AE.join(E, E.c.id == AE.c.event_id)
+    parts = [
+        select(
+            select(E)
+            .select_from(joined)
+            .where(*key, *scan, *rest)
+            .order_by(AE.c.date_earliest, AE.c.event_id)
+            .limit(limit + 1)
+            .subquery()
+        )
+        for scan in overlap.scans(f, AE)
     ]
     merged = union_all(*parts).subquery()
     stmt = select(merged).order_by(merged.c.date_earliest, merged.c.id).limit(limit + 1)
