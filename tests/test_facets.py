@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from app import dataset_meta, facets, migrate
 from app.actor_index import ActorIndex
@@ -206,11 +206,28 @@ DERIVED_CASES: list[tuple[dict[str, Any], bool, str]] = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("params", "running", "mode"),
-    DERIVED_CASES,
-    ids=[str(i) for i in range(len(DERIVED_CASES))],
+over_derived_cases = pytest.mark.parametrize(
+    ("params", "running", "mode"), DERIVED_CASES, ids=[str(i) for i in range(len(DERIVED_CASES))]
 )
+
+
+def _general_and_fast(
+    conn: Connection, params: dict[str, Any]
+) -> tuple[ActorIndex, TimelineFilter, TimelineFilter]:
+    """The case's filters for the general path, and the same with fast paths on."""
+    index = ActorIndex.load(conn)
+    meta = dataset_meta.read(conn)
+    assert meta.derived and meta.spans is not None
+    rest = {k: v for k, v in params.items() if k != "actor"}
+    f = TimelineFilter(
+        actors=tuple(index.resolve(a) for a in params.get("actor", ())),
+        spans=tuple(sorted(meta.spans.items())),
+        **rest,
+    )
+    return index, f, replace(f, fresh=True, fast=True)
+
+
+@over_derived_cases
 def test_derived_paths_count_as_the_general_path(
     generated_engine: Engine, params: dict[str, Any], running: bool, mode: str
 ) -> None:
@@ -218,18 +235,8 @@ def test_derived_paths_count_as_the_general_path(
     actor_events rows, or from the matching events rolled up through actor_ancestors;
     with fast paths off, from events and the actor index. Same counts. Which way is
     declared to serve each case is checked on the capabilities, not on the SQL."""
-    engine = generated_engine
-    with engine.connect() as conn:
-        index = ActorIndex.load(conn)
-        meta = dataset_meta.read(conn)
-        assert meta.derived and meta.spans is not None
-        rest = {k: v for k, v in params.items() if k != "actor"}
-        f = TimelineFilter(
-            actors=tuple(index.resolve(a) for a in params.get("actor", ())),
-            spans=tuple(sorted(meta.spans.items())),
-            **rest,
-        )
-        fast_f = replace(f, fresh=True, fast=True)
+    with generated_engine.connect() as conn:
+        index, f, fast_f = _general_and_fast(conn, params)
         assert facets.BY_DAY.applies(fast_f) == running
         assert facets.BY_PAIR.applies(fast_f) == (mode == "pair")
         assert facets.LISTED.applies(fast_f) == (mode == "listed" or (mode == "pair"))
@@ -247,27 +254,14 @@ def test_derived_paths_count_as_the_general_path(
     )
 
 
-@pytest.mark.parametrize(
-    ("params", "running", "mode"),
-    DERIVED_CASES,
-    ids=[str(i) for i in range(len(DERIVED_CASES))],
-)
+@over_derived_cases
 def test_every_strategy_counts_as_the_aggregate(
     generated_engine: Engine, params: dict[str, Any], running: bool, mode: str
 ) -> None:
     """Each strategy that applies, asked alone for everything it can count, agrees with
     the plain aggregate over the general path's filters (the oracle)."""
     with generated_engine.connect() as conn:
-        index = ActorIndex.load(conn)
-        meta = dataset_meta.read(conn)
-        assert meta.spans is not None
-        rest = {k: v for k, v in params.items() if k != "actor"}
-        f = TimelineFilter(
-            actors=tuple(index.resolve(a) for a in params.get("actor", ())),
-            spans=tuple(sorted(meta.spans.items())),
-            **rest,
-        )
-        fast_f = replace(f, fresh=True, fast=True)
+        index, f, fast_f = _general_and_fast(conn, params)
         applied = [s for s in facets.STRATEGIES if s.applies(fast_f)]
         assert applied[-1] is facets.AGGREGATE
         assert (applied[0].capability is facets.BY_DAY) == running
