@@ -96,10 +96,12 @@ BY_PAIR = Capability(
 LISTED = Capability(
     "facets from actor_events rows",
     frozenset({"actors", "date_from", "date_to", "within", "types"}),
-    also=lambda f: bool(f.actors),
+    also=lambda f: bool(f.actors) and bool(f.spans),
 )
 # Any filter: the actors' date ranges are read from actor_events, the rest as usual.
-ACTOR_RANGES = Capability("actor_events ranges", filter_names(), also=lambda f: bool(f.actors))
+ACTOR_RANGES = Capability(
+    "actor_events ranges", filter_names(), also=lambda f: bool(f.actors) and bool(f.spans)
+)
 ANCESTORS = Capability("actor_ancestors", filter_names())
 
 

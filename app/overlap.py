@@ -28,7 +28,7 @@ def earliest_floor(f: TimelineFilter, span: int) -> date | None:
 def bounded(f: TimelineFilter) -> bool:
     """An overlap `from` that per-precision floors bound, with the spans known: scanning per
     precision reads less than one scan of the whole (date_earliest, id) index."""
-    return f.spans is not None and earliest_floor(f, 0) is not None
+    return bool(f.spans) and earliest_floor(f, 0) is not None
 
 
 def days_before(day: date, days: int) -> date:

@@ -150,7 +150,7 @@ def page_events(
 ACTOR_PAGE = Capability(
     "events from actor_events",
     filter_names() - {"search"},
-    also=lambda f: len(f.actors) == 1,
+    also=lambda f: len(f.actors) == 1 and bool(f.spans),  # no spans: no events to scan
 )
 
 
