@@ -259,11 +259,20 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    database_url: str, *extra: str, env: dict[str, str] | None = None
+    database_url: str,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    base_env: dict[str, str] | None = None,
+    cwd: Path = PROJECT_ROOT,
+    log_path: Path | None = None,
+    timeout: float = 30,
 ) -> Iterator[str]:
-    """`claimline serve` in a subprocess on a free loopback port; yields its base URL."""
+    """`claimline serve` in a subprocess on a free loopback port; yields its base URL.
+    `base_env` replaces os.environ under `env`; `log_path` keeps the server's output."""
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=database_url, **(env or {}))
+    env = dict(
+        os.environ if base_env is None else base_env, DATABASE_URL=database_url, **(env or {})
+    )
     command = [
         sys.executable,
         "-m",
@@ -276,12 +285,10 @@ def running_server(
         *extra,
     ]
     base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
+    with log_path.open("w+b") if log_path else tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + timeout
             while True:
                 try:
                     if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:

@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 
 from app import migrate
 from app.config import PROJECT_ROOT
-from tests.conftest import free_port
+from tests.conftest import running_server
 
 PYPROJECT = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
@@ -112,37 +111,16 @@ def test_installed_app_migrates_and_serves_from_another_folder(
     out = _python(cwd, env, "-m", "app.cli", "migrate")
     assert out.strip() == f"database at revision {migrate.head_revision()}"
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port),
-               "--log-level", "warning"]  # fmt: skip
     log = cwd / "serve.log"
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
+    with running_server(
+        env["DATABASE_URL"], base_env=env, cwd=cwd, log_path=log, timeout=60
+    ) as base:
         events = httpx.get(f"{base}/events", params={"limit": 500}, timeout=10)
         assert events.status_code == 200, events.text
         assert len(events.json()["data"]) == 41
         documents = httpx.get(f"{base}/documents", timeout=10)
         assert documents.status_code == 200, documents.text
         assert len(documents.json()) == 5
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
     assert "empty database: loading the seeds" in log.read_text()
 
 
