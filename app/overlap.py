@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Table
 
+from app import binds
 from app.filters import TimelineFilter
 
 
@@ -37,23 +38,24 @@ def days_before(day: date, days: int) -> date:
 
 
 def date_conditions(
-    f: TimelineFilter, earliest: Any, latest: Any, span: int
+    f: TimelineFilter, earliest: Any, latest: Any, i: int | None = None
 ) -> list[ColumnElement[bool]]:
-    """The request's date filter on these columns, with the floor for events of `span`."""
+    """The request's date filter on these columns, with the floor of the precision scan `i`
+    (app/binds.py names the values)."""
+    v = binds.values_of(f)
     conds: list[ColumnElement[bool]] = []
     if f.within:
         if f.date_from is not None:
-            conds.append(earliest >= f.date_from)
+            conds.append(earliest >= v.param("from"))
         if f.date_to is not None:
-            conds.append(latest <= f.date_to)
+            conds.append(latest <= v.param("to"))
     else:
-        floor = earliest_floor(f, span)
-        if floor is not None:
-            conds.append(earliest >= floor)
+        if i is not None and v.has(f"floor{i}"):
+            conds.append(earliest >= v.param(f"floor{i}"))
         if f.date_from is not None:
-            conds.append(latest >= f.date_from)
+            conds.append(latest >= v.param("from"))
     if f.date_to is not None:
-        conds.append(earliest <= f.date_to)
+        conds.append(earliest <= v.param("to"))
     return conds
 
 
@@ -63,15 +65,14 @@ def scans(f: TimelineFilter, table: Table, dates: bool = True) -> list[list[Colu
     floor, and, with `dates`, the rest of the date filter (leave it out when the caller's
     conditions hold it already)."""
     assert f.spans is not None
+    v = binds.values_of(f)
     earliest, latest = table.c.date_earliest, table.c.date_latest
     out = []
-    for precision, span in f.spans:
-        conds: list[ColumnElement[bool]] = [table.c.date_precision == precision]
+    for i in v.precisions():
+        conds: list[ColumnElement[bool]] = [table.c.date_precision == v.param(f"p{i}")]
         if dates:
-            conds += date_conditions(f, earliest, latest, span)
-        else:
-            floor = earliest_floor(f, span)
-            if floor is not None:
-                conds.append(earliest >= floor)
+            conds += date_conditions(f, earliest, latest, i)
+        elif v.has(f"floor{i}"):
+            conds.append(earliest >= v.param(f"floor{i}"))
         out.append(conds)
     return out

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Select,
     and_,
     case,
     exists,
@@ -24,7 +25,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from app import overlap, search
+from app import binds, overlap, search
 from app.filters import CLAIM_FILTERS, Capability, TimelineFilter, filter_names
 from app.models import actor_aliases_table as AL
 from app.models import actor_events_table as AE
@@ -48,57 +49,52 @@ DOCUMENT_REF_COLUMNS = [
 ]
 
 
-def _via_condition(actor_ids: list[str]) -> ColumnElement[bool]:
-    return exists(select(1).where(CV.c.claim_id == C.c.id, CV.c.actor_id.in_(actor_ids)))
+def _via_condition(ids: ColumnElement[Any]) -> ColumnElement[bool]:
+    return exists(select(1).where(CV.c.claim_id == C.c.id, CV.c.actor_id.in_(ids)))
 
 
 def claim_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
     """Conditions on the claims table that the request's claim filters impose."""
+    v = binds.values_of(f)
     conds: list[ColumnElement[bool]] = []
     if f.claimants:
-        conds.append(C.c.claimant_id.in_(f.ids(f.claimants)))
+        conds.append(C.c.claimant_id.in_(v.param("claimant_ids")))
     if f.via:
-        conds.append(_via_condition(f.ids(f.via)))
+        conds.append(_via_condition(v.param("via_ids")))
     if f.sources:
-        ids = f.ids(f.sources)
+        ids = v.param("source_ids")
         conds.append(or_(C.c.claimant_id.in_(ids), _via_condition(ids)))
     if f.documents:
-        conds.append(C.c.document_id.in_(f.documents))
+        conds.append(C.c.document_id.in_(v.param("documents")))
     if f.hedges:
-        conds.append(C.c.hedge.in_(f.hedges))
+        conds.append(C.c.hedge.in_(v.param("hedges")))
     return conds
 
 
 def known_condition(f: TimelineFilter) -> ColumnElement[bool]:
     """Claims not yet published on `known_as_of` do not exist for that request."""
-    return C.c.known_from <= f.known_as_of if f.known_as_of is not None else true()
+    if f.known_as_of is None:
+        return true()
+    return C.c.known_from <= binds.values_of(f).param("known")
 
 
 def event_only_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
     """Conditions on the event itself: every filter but the claim filters and `known_as_of`
     (the /claims listing applies those to the claims directly)."""
+    v = binds.values_of(f)
     conds: list[ColumnElement[bool]] = []
     if f.actors:
-        ids = f.ids(f.actors)
+        ids = v.param("actor_ids")
         conds.append(exists(select(1).where(EA.c.event_id == E.c.id, EA.c.actor_id.in_(ids))))
     if f.types:
-        conds.append(E.c.type.in_(f.types))
-    if f.within:
-        if f.date_from is not None:
-            conds.append(E.c.date_earliest >= f.date_from)
-        if f.date_to is not None:
-            conds.append(E.c.date_latest <= f.date_to)
-    else:
-        if f.date_from is not None:
-            conds.append(E.c.date_latest >= f.date_from)
-        if f.date_to is not None:
-            conds.append(E.c.date_earliest <= f.date_to)
+        conds.append(E.c.type.in_(v.param("types")))
+    conds += overlap.date_conditions(f, E.c.date_earliest, E.c.date_latest)
     if f.search:
         conds.append(search.event_matches(E.c.id, f.search, f.known_as_of))
     if f.locations:
-        # Keys and phrases are words padded with spaces (search.phrase_key): no wildcard
-        # can come from the request.
-        conds.append(or_(*(E.c.location_key.like(f"%{phrase}%") for phrase in f.locations)))
+        conds.append(
+            or_(*(E.c.location_key.like(v.param(f"loc{i}")) for i in range(len(f.locations))))
+        )
     return conds
 
 
@@ -115,7 +111,8 @@ def event_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
     if f.documents:
         # Implied by the EXISTS, but a document's few claims are where to start: without it
         # the planner walks the timeline testing every event.
-        conds.append(E.c.id.in_(select(C.c.event_id).where(C.c.document_id.in_(f.documents))))
+        documents = binds.values_of(f).param("documents")
+        conds.append(E.c.id.in_(select(C.c.event_id).where(C.c.document_id.in_(documents))))
     return conds
 
 
@@ -125,24 +122,35 @@ def page_events(
     """Up to limit + 1 events in timeline order after the cursor (the extra row says 'more').
 
     With an overlap `from` and known spans, one ordered, limited range scan per precision,
-    merged; otherwise a single scan of the (date_earliest, id) index."""
+    merged; otherwise a single scan of the (date_earliest, id) index. The statement is built
+    once per filter shape (app/binds.py) and run with this request's values."""
     if f.search:
         return _search_page(conn, f, limit, after)
+    v = binds.values_of(f).paged(limit, after)
     if ACTOR_PAGE.applies(f):
-        return _actor_page(conn, f, limit, after)
+        stmt = binds.STATEMENTS.get(v.shape("actor page"), lambda: _actor_page(f, v))
+    else:
+        stmt = binds.STATEMENTS.get(v.shape("page"), lambda: _page(f, v))
+    return conn.execute(stmt, v.values).all()
+
+
+def _page(f: TimelineFilter, v: binds.Binds) -> Select[Any]:
     conds = event_conditions(f)
-    if after is not None:
-        conds.append(tuple_(E.c.date_earliest, E.c.id) > tuple_(*after))
+    if v.has("after_id"):
+        conds.append(tuple_(E.c.date_earliest, E.c.id) > _after(v))
     order = (E.c.date_earliest, E.c.id)
     if not overlap.bounded(f):
-        return conn.execute(select(E).where(*conds).order_by(*order).limit(limit + 1)).all()
+        return select(E).where(*conds).order_by(*order).limit(v.param("n"))
     parts = [
-        select(select(E).where(*scan, *conds).order_by(*order).limit(limit + 1).subquery())
+        select(select(E).where(*scan, *conds).order_by(*order).limit(v.param("n")).subquery())
         for scan in overlap.scans(f, E, dates=False)
     ]
     merged = union_all(*parts).subquery()
-    stmt = select(merged).order_by(merged.c.date_earliest, merged.c.id).limit(limit + 1)
-    return conn.execute(stmt).all()
+    return select(merged).order_by(merged.c.date_earliest, merged.c.id).limit(v.param("n"))
+
+
+def _after(v: binds.Binds) -> ColumnElement[Any]:
+    return tuple_(v.param("after_date"), v.param("after_id"))
 
 
 # One actor's events read from actor_events, whose key holds the actor and the dates, in
@@ -154,15 +162,13 @@ ACTOR_PAGE = Capability(
 )
 
 
-def _actor_page(
-    conn: Connection, f: TimelineFilter, limit: int, after: tuple[date, str] | None
-) -> Sequence[Any]:
+def _actor_page(f: TimelineFilter, v: binds.Binds) -> Select[Any]:
     """page_events for one actor (and its sub-actors): one ordered, limited scan of its
     actor_events rows per precision, joined to the events the other filters keep."""
     rest = event_conditions(replace(f, actors=(), date_from=None, date_to=None, within=False))
-    key = [AE.c.actor_id == f.actors[0].actor.id]
-    if after is not None:
-        key.append(tuple_(AE.c.date_earliest, AE.c.event_id) > tuple_(*after))
+    key = [AE.c.actor_id == v.param("actor")]
+    if v.has("after_id"):
+        key.append(tuple_(AE.c.date_earliest, AE.c.event_id) > _after(v))
     joined = AE.join(E, E.c.id == AE.c.event_id)
     parts = [
         select(
@@ -170,14 +176,13 @@ def _actor_page(
             .select_from(joined)
             .where(*key, *scan, *rest)
             .order_by(AE.c.date_earliest, AE.c.event_id)
-            .limit(limit + 1)
+            .limit(v.param("n"))
             .subquery()
         )
         for scan in overlap.scans(f, AE)
     ]
     merged = union_all(*parts).subquery()
-    stmt = select(merged).order_by(merged.c.date_earliest, merged.c.id).limit(limit + 1)
-    return conn.execute(stmt).all()
+    return select(merged).order_by(merged.c.date_earliest, merged.c.id).limit(v.param("n"))
 
 
 def _search_page(

@@ -23,9 +23,9 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
-from app import queries, raw_sql
+from app import binds, queries, raw_sql
 from app.filters import Capability, TimelineFilter, filter_names
 from app.models import claims_table as C
 from app.models import event_json_table as EJ
@@ -103,20 +103,26 @@ def stored_bodies(conn: Connection, f: TimelineFilter, rows: Sequence[Any]) -> l
     if not rows:
         return []
     ids = [r.id for r in rows]
-    found = dict(conn.execute(select(EJ.c.event_id, EJ.c.body).where(EJ.c.event_id.in_(ids))).all())
+    found = dict(conn.execute(_BODIES, {"page_ids": ids}).all())
     if len(found) != len(set(ids)):
         return None
     if not patched:
         return [found[i] for i in ids]
     # The claims the general path would list (known on `known_as_of`), and which match.
-    shown: dict[str, bool] = dict(
-        conn.execute(
-            select(C.c.id, queries.matched_column(f)).where(
-                C.c.event_id.in_(ids), queries.known_condition(f)
-            )
-        ).all()
+    v = binds.values_of(f).plus(page_ids=ids)
+    shown_stmt = binds.STATEMENTS.get(
+        v.shape("patched claims"),
+        lambda: select(C.c.id, queries.matched_column(f)).where(
+            C.c.event_id.in_(v.param("page_ids")), queries.known_condition(f)
+        ),
     )
+    shown: dict[str, bool] = dict(conn.execute(shown_stmt, v.values).all())
     return [_patched(found[i], shown) for i in ids]
+
+
+_BODIES = select(EJ.c.event_id, EJ.c.body).where(
+    EJ.c.event_id.in_(bindparam("page_ids", expanding=True))
+)
 
 
 def _patched(body: bytes, shown: dict[str, bool]) -> bytes:
