@@ -127,26 +127,42 @@ def page_events(
     if f.search:
         return _search_page(conn, f, limit, after)
     v = binds.values_of(f).paged(limit, after)
+    dialect = conn.dialect.name
     if ACTOR_PAGE.applies(f):
-        stmt = binds.STATEMENTS.get(v.shape("actor page"), lambda: _actor_page(f, v))
+        shape = v.shape("actor page", dialect)
+        stmt = binds.STATEMENTS.get(shape, lambda: _actor_page(f, v, dialect))
     else:
-        stmt = binds.STATEMENTS.get(v.shape("page"), lambda: _page(f, v))
+        stmt = binds.STATEMENTS.get(v.shape("page", dialect), lambda: _page(f, v, dialect))
     return conn.execute(stmt, v.values).all()
 
 
-def _page(f: TimelineFilter, v: binds.Binds) -> Select[Any]:
+def _page(f: TimelineFilter, v: binds.Binds, dialect: str) -> Select[Any]:
     conds = event_conditions(f)
     if v.has("after_id"):
         conds.append(tuple_(E.c.date_earliest, E.c.id) > _after(v))
-    order = (E.c.date_earliest, E.c.id)
     if not overlap.bounded(f):
-        return select(E).where(*conds).order_by(*order).limit(v.param("n"))
+        return select(E).where(*conds).order_by(E.c.date_earliest, E.c.id).limit(v.param("n"))
     parts = [
-        select(select(E).where(*scan, *conds).order_by(*order).limit(v.param("n")).subquery())
+        select(E.c.date_earliest, E.c.id).where(*scan, *conds)
         for scan in overlap.scans(f, E, dates=False)
     ]
-    merged = union_all(*parts).subquery()
-    return select(merged).order_by(merged.c.date_earliest, merged.c.id).limit(v.param("n"))
+    return _merged(parts, v, dialect)
+
+
+def _merged(parts: list[Select[Any]], v: binds.Binds, dialect: str) -> Select[Any]:
+    """The first n of the scans' (date_earliest, id) rows in timeline order, with their
+    events. SQLite reads plain arms of a union each in its index's order, and each only
+    as far as the merge takes rows from it (an arm with its own ORDER BY and LIMIT is
+    sorted, so read to its own n matches). PostgreSQL plans the plain union as one sorted
+    append of every arm's matches: there each arm gets its own ORDER BY and LIMIT."""
+    if dialect == "postgresql":
+        parts = [
+            select(part.order_by(*part.selected_columns).limit(v.param("n")).subquery())
+            for part in parts
+        ]
+    keys = union_all(*parts).subquery()
+    page = select(keys).order_by(keys.c.date_earliest, keys.c.id).limit(v.param("n")).subquery()
+    return select(E).join(page, E.c.id == page.c.id).order_by(page.c.date_earliest, page.c.id)
 
 
 def _after(v: binds.Binds) -> ColumnElement[Any]:
@@ -162,7 +178,7 @@ ACTOR_PAGE = Capability(
 )
 
 
-def _actor_page(f: TimelineFilter, v: binds.Binds) -> Select[Any]:
+def _actor_page(f: TimelineFilter, v: binds.Binds, dialect: str) -> Select[Any]:
     """page_events for one actor (and its sub-actors): one ordered, limited scan of its
     actor_events rows per precision, joined to the events the other filters keep."""
     rest = event_conditions(replace(f, actors=(), date_from=None, date_to=None, within=False))
@@ -171,18 +187,12 @@ def _actor_page(f: TimelineFilter, v: binds.Binds) -> Select[Any]:
         key.append(tuple_(AE.c.date_earliest, AE.c.event_id) > _after(v))
     joined = AE.join(E, E.c.id == AE.c.event_id)
     parts = [
-        select(
-            select(E)
-            .select_from(joined)
-            .where(*key, *scan, *rest)
-            .order_by(AE.c.date_earliest, AE.c.event_id)
-            .limit(v.param("n"))
-            .subquery()
-        )
+        select(AE.c.date_earliest, AE.c.event_id.label("id"))
+        .select_from(joined)
+        .where(*key, *scan, *rest)
         for scan in overlap.scans(f, AE)
     ]
-    merged = union_all(*parts).subquery()
-    return select(merged).order_by(merged.c.date_earliest, merged.c.id).limit(v.param("n"))
+    return _merged(parts, v, dialect)
 
 
 def _search_page(
