@@ -79,6 +79,8 @@ def values_of(f: TimelineFilter) -> Binds:
     }
     if len(f.actors) == 1:
         values["actor"] = f.actors[0].actor.id
+    # Each claimant id apart too, for a scan of its claims (queries.CLAIMANT_EVENTS).
+    values.update({f"claimant{j}": k for j, k in enumerate(values.get("claimant_ids", ()))})
     for name, value in (("from", f.date_from), ("to", f.date_to), ("known", f.known_as_of)):
         if value is not None:
             values[name] = value

@@ -59,17 +59,20 @@ def date_conditions(
     return conds
 
 
-def scans(f: TimelineFilter, table: Table, dates: bool = True) -> list[list[ColumnElement[bool]]]:
+def scans(
+    f: TimelineFilter, table: Table, dates: bool = True, prefix: str = ""
+) -> list[list[ColumnElement[bool]]]:
     """One list of conditions per precision of `f.spans`, on a table with date_precision,
-    date_earliest and date_latest columns (events, actor_events): the precision and its
-    floor, and, with `dates`, the rest of the date filter (leave it out when the caller's
-    conditions hold it already)."""
+    date_earliest and date_latest columns (events, actor_events; claims name them with the
+    prefix "event_"): the precision and its floor, and, with `dates`, the rest of the date
+    filter (leave it out when the caller's conditions hold it already)."""
     assert f.spans is not None
     v = binds.values_of(f)
-    earliest, latest = table.c.date_earliest, table.c.date_latest
+    earliest, latest = table.c[f"{prefix}date_earliest"], table.c[f"{prefix}date_latest"]
+    precision = table.c[f"{prefix}date_precision"]
     out = []
     for i in v.precisions():
-        conds: list[ColumnElement[bool]] = [table.c.date_precision == v.param(f"p{i}")]
+        conds: list[ColumnElement[bool]] = [precision == v.param(f"p{i}")]
         if dates:
             conds += date_conditions(f, earliest, latest, i)
         elif v.has(f"floor{i}"):

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Connection,
     Select,
     and_,
+    bindparam,
     case,
     exists,
     false,
@@ -131,6 +132,10 @@ def page_events(
     if ACTOR_PAGE.applies(f):
         shape = v.shape("actor page", dialect)
         stmt = binds.STATEMENTS.get(shape, lambda: _actor_page(f, v, dialect))
+    elif CLAIMANT_EVENTS.applies(f) and (dialect == "sqlite" or not _on_events(f)):
+        # PostgreSQL reads each scan (one per claimant id and precision) to n matches of
+        # its own: with a lookup of each claim's event too, more than the events' scans.
+        return _claimant_page(conn, f, v)
     else:
         stmt = binds.STATEMENTS.get(v.shape("page", dialect), lambda: _page(f, v, dialect))
     return conn.execute(stmt, v.values).all()
@@ -151,10 +156,10 @@ def _page(f: TimelineFilter, v: binds.Binds, dialect: str) -> Select[Any]:
 
 def _merged(parts: list[Select[Any]], v: binds.Binds, dialect: str) -> Select[Any]:
     """The first n of the scans' (date_earliest, id) rows in timeline order, with their
-    events. SQLite reads plain arms of a union each in its index's order, and each only
-    as far as the merge takes rows from it (an arm with its own ORDER BY and LIMIT is
-    sorted, so read to its own n matches). PostgreSQL plans the plain union as one sorted
-    append of every arm's matches: there each arm gets its own ORDER BY and LIMIT."""
+    events. SQLite reads plain arms of a union each in its index's order, and each only as
+    far as the merge takes rows from it (an arm with its own ORDER BY and LIMIT is sorted,
+    so read to its own n matches). PostgreSQL plans the plain union as one sorted append of
+    every arm's matches: there each arm gets its own ORDER BY and LIMIT."""
     if dialect == "postgresql":
         parts = [
             select(part.order_by(*part.selected_columns).limit(v.param("n")).subquery())
@@ -193,6 +198,74 @@ def _actor_page(f: TimelineFilter, v: binds.Binds, dialect: str) -> Select[Any]:
         for scan in overlap.scans(f, AE)
     ]
     return _merged(parts, v, dialect)
+
+
+# The claimants' events read from their claims' timeline index (claimant, event date
+# precision, event dates): each claim that passes the other claim filters selects its
+# event when the event passes the rest; one scan per claimant id and precision, merged.
+CLAIMANT_EVENTS = Capability(
+    "events from the claimants' claims",
+    filter_names() - {"search"},
+    also=lambda f: bool(f.claimants) and bool(f.spans),
+    derived=False,
+)
+
+
+def _on_events(f: TimelineFilter) -> bool:
+    """Filters on the event beyond its dates."""
+    return bool(f.actors or f.types or f.locations)
+
+
+def _claimant_page(conn: Connection, f: TimelineFilter, v: binds.Binds) -> Sequence[Any]:
+    """page_events from the claimants' claims: their (date, event) keys merged in timeline
+    order, read until n distinct events (a claimant may have several claims on one event,
+    and an event several claimants), then those events."""
+    n = v.values["n"]
+    dialect = conn.dialect.name
+    # PostgreSQL reads each scan's first n distinct events, and an event is in at most one
+    # scan per claimant id; SQLite merges the scans lazily and stops when this loop does.
+    v = v.plus(n_keys=n * len(v.values["claimant_ids"]))
+    shape = v.shape("claimant page", dialect)
+    stmt = binds.STATEMENTS.get(shape, lambda: _claimant_keys(f, v, dialect))
+    ids: dict[str, None] = {}
+    result = conn.execute(stmt, v.values)
+    for _, event_id in result:
+        ids[event_id] = None
+        if len(ids) == n:
+            break
+    result.close()
+    rows = conn.execute(_EVENTS_BY_ID, {"ids": list(ids)}).all()
+    return sorted(rows, key=event_sort_key)
+
+
+_EVENTS_BY_ID = select(E).where(E.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def _claimant_keys(f: TimelineFilter, v: binds.Binds, dialect: str) -> Select[Any]:
+    """The claimants' claims' (date, event) keys in timeline order."""
+    claim = [known_condition(f), *claim_conditions(replace(f, claimants=()))]
+    if v.has("after_id"):
+        claim.append(tuple_(C.c.event_date_earliest, C.c.event_id) > _after(v))
+    rest = event_only_conditions(replace(f, date_from=None, date_to=None, within=False))
+    if rest:
+        # A lookup of the claim's event, not a join the planner could start from events.
+        claim.append(exists(select(1).where(E.c.id == C.c.event_id, *rest)))
+    parts = [
+        select(C.c.event_date_earliest.label("date_earliest"), C.c.event_id.label("id")).where(
+            C.c.claimant_id == v.param(f"claimant{j}"), *scan, *claim
+        )
+        for j in range(len(v.values["claimant_ids"]))
+        for scan in overlap.scans(f, C, prefix="event_")
+    ]
+    if dialect != "postgresql":
+        keys = union_all(*parts).subquery()
+        return select(keys).order_by(keys.c.date_earliest, keys.c.id)
+    parts = [
+        select(part.distinct().order_by(*part.selected_columns).limit(v.param("n")).subquery())
+        for part in parts
+    ]
+    keys = union_all(*parts).subquery()
+    return select(keys).order_by(keys.c.date_earliest, keys.c.id).limit(v.param("n_keys"))
 
 
 def _search_page(
