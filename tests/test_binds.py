@@ -45,6 +45,16 @@ def _filters(conn: Connection, n: int) -> list[TimelineFilter]:
             "actor": {"actors": actor, **window},
             "actor_within": {"actors": actor, **window, "within": True},
             "claimant": {"claimants": actor, **window},
+            "type_claimant": {
+                "types": (rng.choice(list(EventType)).value,),
+                "claimants": actor,
+                **window,
+            },
+            "hedge_claimant": {
+                "hedges": (rng.choice(list(Hedge)).value,),
+                "claimants": actor,
+                "date_from": window["date_from"],
+            },
             "via": {"via": outlet, "date_from": window["date_from"]},
             "source": {"sources": rng.choice([actor, outlet]), "date_to": window["date_to"]},
             "type_actor": {"types": (rng.choice(list(EventType)).value,), "actors": actor},
@@ -56,8 +66,9 @@ def _filters(conn: Connection, n: int) -> list[TimelineFilter]:
             "dates": window,
         }[kind]
 
-    kinds = ["actor", "actor_within", "claimant", "via", "source", "type_actor",
-             "hedge_actor", "document", "location", "known", "two_actors", "dates"]  # fmt: skip
+    kinds = ["actor", "actor_within", "claimant", "type_claimant", "hedge_claimant", "via",
+             "source", "type_actor", "hedge_actor", "document", "location", "known",
+             "two_actors", "dates"]  # fmt: skip
     out = []
     for i in range(n):
         f = TimelineFilter(spans=spans, fresh=True, fast=True, **some(kinds[i % len(kinds)]))
@@ -81,7 +92,7 @@ def test_a_kept_statement_runs_with_another_requests_values(
     generated_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with generated_engine.connect() as conn:
-        fs = _filters(conn, 120)
+        fs = _filters(conn, 140)
         shared = binds.Statements()
         monkeypatch.setattr(binds, "STATEMENTS", shared)
         kept = _pages(conn, fs)
@@ -100,7 +111,7 @@ def test_every_value_is_a_named_parameter(generated_engine: Engine) -> None:
     every later request of its shape: every value a page statement compares with is one of
     the request's named values, and has its value."""
     with generated_engine.connect() as conn:
-        fs = _filters(conn, 36)
+        fs = _filters(conn, 42)
     for f in fs:
         v = binds.values_of(f).paged(10, (date(2024, 1, 1), "ev-1"))
         builders = [queries._page, queries._actor_page] if len(f.actors) == 1 else [queries._page]
@@ -139,7 +150,7 @@ def test_merged_scans_give_the_plain_querys_rows(generated_engine: Engine) -> No
     """The per-precision scans merged (and one actor's, read from actor_events) give the
     rows of one plain ordered query over the same conditions, first pages and later ones."""
     with generated_engine.connect() as conn:
-        for f in _filters(conn, 48):
+        for f in _filters(conn, 56):
             plain = (
                 select(E.c.id)
                 .where(*queries.event_conditions(f))
