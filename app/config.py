@@ -28,6 +28,8 @@ SETTINGS_HELP: dict[str, str] = {
     "CLAIMLINE_THREADS": "Threads per server process running database work. Default: 2.",
     "CLAIMLINE_META_TTL": "Seconds a server trusts its cached data version before re-reading it "
     "(conditional requests are answered from it without a database query). Default: 1.",
+    "CLAIMLINE_CACHE_HEADER": "true adds a Claimline-Cache header (hit or miss: whether the "
+    "response cache answered) to responses the cache handles. Default: false.",
 }
 
 
@@ -83,6 +85,7 @@ class Settings(BaseSettings):
     meta_ttl: float = Field(default=1.0, ge=0, alias="CLAIMLINE_META_TTL")
     response_cache_mib: float = Field(default=64.0, ge=0, alias="CLAIMLINE_RESPONSE_CACHE_MIB")
     threads: int = Field(default=2, ge=1, alias="CLAIMLINE_THREADS")
+    cache_header: bool = Field(default=False, alias="CLAIMLINE_CACHE_HEADER")
 
     @field_validator("database_url")
     @classmethod
@@ -109,7 +112,8 @@ def _problem(cls: type[Settings], error: ErrorDetails) -> str:
     comes from the field's type and bounds, so it cannot drift from them."""
     name = error["loc"][0]
     info = next(f for f in cls.model_fields.values() if f.alias == name)
-    kinds: dict[object, str] = {int: "an integer", float: "a number", Path: "a path"}
+    kinds: dict[object, str] = {int: "an integer", float: "a number", Path: "a path",
+                                bool: "true or false"}  # fmt: skip
     accepts = kinds.get(info.annotation, "a string")
     for bound in info.metadata:
         if isinstance(bound, annotated_types.Ge):

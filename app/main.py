@@ -60,7 +60,12 @@ def create_app(
     if fast_paths:
         app.add_middleware(FastEventsMiddleware, state=state)
     # Added last, so outermost: 304s and cache hits never reach the fast route.
-    app.add_middleware(HttpCacheMiddleware, state=state, max_mib=settings.response_cache_mib)
+    app.add_middleware(
+        HttpCacheMiddleware,
+        state=state,
+        max_mib=settings.response_cache_mib,
+        cache_header=settings.cache_header,
+    )
     problems.install(app)
     openapi.install(app)
     for module in (events, timeline, claims, actors, documents, health):

@@ -61,26 +61,28 @@ def test_the_setting_bounds_a_running_app(
     """With a cache of a few kilobytes, responses are served from it while they fit, and
     the oldest leave as new ones come; the cache never holds more than its size."""
     monkeypatch.setenv("CLAIMLINE_RESPONSE_CACHE_MIB", str(12_000 / MIB))
+    monkeypatch.setenv("CLAIMLINE_CACHE_HEADER", "true")
     with TestClient(create_app(seeded_sqlite_url, meta_ttl=3600)) as client:
         first = client.get("/events", params={"limit": 2})
-        assert first.headers["x-cache"] == "miss"
-        assert client.get("/events", params={"limit": 2}).headers["x-cache"] == "hit"
+        assert first.headers["claimline-cache"] == "miss"
+        assert client.get("/events", params={"limit": 2}).headers["claimline-cache"] == "hit"
         cache = _middleware(client.app).cache
         assert cache is not None and cache.max_bytes == 12_000
         for limit in range(3, 12):
             assert client.get("/events", params={"limit": limit}).status_code == 200
             assert cache.size <= 12_000
-        assert client.get("/events", params={"limit": 2}).headers["x-cache"] == "miss"
+        assert client.get("/events", params={"limit": 2}).headers["claimline-cache"] == "miss"
 
 
 def test_zero_turns_the_cache_off_but_not_the_etags(
     seeded_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CLAIMLINE_RESPONSE_CACHE_MIB", "0")
+    monkeypatch.setenv("CLAIMLINE_CACHE_HEADER", "true")
     with TestClient(create_app(seeded_sqlite_url, meta_ttl=3600)) as client:
         first = client.get("/events", params={"limit": 2})
         again = client.get("/events", params={"limit": 2})
-        assert again.headers["x-cache"] == "miss" and _middleware(client.app).cache is None
+        assert again.headers["claimline-cache"] == "miss" and _middleware(client.app).cache is None
         tagged = client.get(
             "/events", params={"limit": 2}, headers={"If-None-Match": first.headers["etag"]}
         )

@@ -28,6 +28,7 @@ MAX_BODY = 1 << 20
 # node that hold it, so that many small entries are not counted as free.
 ENTRY_OVERHEAD = 256
 CACHE_CONTROL = b"public, no-cache"
+CACHE_HEADER = b"claimline-cache"
 # The scope key under which the data version this middleware checked travels on to the
 # routes, so that a request is answered from one reading of it.
 META_SCOPE_KEY = "claimline.meta"
@@ -73,9 +74,14 @@ class ResponseCache:
 
 
 class HttpCacheMiddleware:
-    def __init__(self, app: ASGIApp, state: AppState, max_mib: float) -> None:
+    def __init__(
+        self, app: ASGIApp, state: AppState, max_mib: float, cache_header: bool = False
+    ) -> None:
         self.app, self.state = app, state
         self.cache = ResponseCache(int(max_mib * MIB)) if max_mib > 0 else None
+        # CLAIMLINE_CACHE_HEADER: a header on what the cache stores and on what it serves.
+        self.miss: Headers = [(CACHE_HEADER, b"miss")] if cache_header else []
+        self.hit: Headers = [(CACHE_HEADER, b"hit")] if cache_header else []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -135,9 +141,9 @@ class HttpCacheMiddleware:
                 if message.get("more_body", False):
                     return
                 body = b"".join(state["chunks"])
-                await _send(send, state["status"], [*state["headers"], (b"x-cache", b"miss")], body)
+                await _send(send, state["status"], [*state["headers"], *self.miss], body)
                 if self.cache is not None and state["key"] and len(body) <= MAX_BODY:
-                    self.cache.put(state["key"], [*state["headers"], (b"x-cache", b"hit")], body)
+                    self.cache.put(state["key"], [*state["headers"], *self.hit], body)
 
         await self.app(scope, receive, capture)
 
