@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import annotated_types
@@ -28,6 +29,8 @@ SETTINGS_HELP: dict[str, str] = {
     "CLAIMLINE_THREADS": "Threads per server process running database work. Default: 2.",
     "CLAIMLINE_META_TTL": "Seconds a server trusts its cached data version before re-reading it "
     "(conditional requests are answered from it without a database query). Default: 1.",
+    "CLAIMLINE_CORS_ORIGINS": "Origins whose browser pages may read the API (CORS): * for any, "
+    "or a comma-separated list such as https://app.example,http://localhost:5173. Default: *.",
     "CLAIMLINE_CACHE_HEADER": "true adds a Claimline-Cache header (hit or miss: whether the "
     "response cache answered) to responses the cache handles. Default: false.",
 }
@@ -38,6 +41,10 @@ REPLACED = {
     "CLAIMLINE_RESPONSE_CACHE": "the cache is sized in MiB now: set CLAIMLINE_RESPONSE_CACHE_MIB "
     "(0 turns it off)",
 }
+
+
+# scheme://host[:port], as a browser sends it in `Origin`.
+ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s,]+")
 
 
 class SettingsError(ValueError):
@@ -85,12 +92,27 @@ class Settings(BaseSettings):
     meta_ttl: float = Field(default=1.0, ge=0, alias="CLAIMLINE_META_TTL")
     response_cache_mib: float = Field(default=64.0, ge=0, alias="CLAIMLINE_RESPONSE_CACHE_MIB")
     threads: int = Field(default=2, ge=1, alias="CLAIMLINE_THREADS")
+    cors_origins: str = Field(default="*", alias="CLAIMLINE_CORS_ORIGINS")
     cache_header: bool = Field(default=False, alias="CLAIMLINE_CACHE_HEADER")
 
     @field_validator("database_url")
     @classmethod
     def _normalize_url(cls, url: str) -> str:
         return normalize_database_url(url)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, value: str) -> str:
+        # A browser sends its Origin without a path or trailing slash; a listed
+        # `https://app.example/` would never match, and the frontend would just fail.
+        origins = [o.strip() for o in value.split(",") if o.strip()]
+        if origins != ["*"] and not (origins and all(ORIGIN.fullmatch(o) for o in origins)):
+            raise ValueError("* or a comma-separated list of origins such as https://app.example")
+        return ",".join(origins)
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return self.cors_origins.split(",")
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -111,6 +133,9 @@ def _problem(cls: type[Settings], error: ErrorDetails) -> str:
     """`CLAIMLINE_THREADS: 'abc' is not valid: an integer >= 1`: what is accepted, in words,
     comes from the field's type and bounds, so it cannot drift from them."""
     name = error["loc"][0]
+    if error["type"] == "value_error":
+        # A validator's own words say what is accepted.
+        return f"{name}: {error['input']!r} is not valid: {error['ctx']['error']}"
     info = next(f for f in cls.model_fields.values() if f.alias == name)
     kinds: dict[object, str] = {int: "an integer", float: "a number", Path: "a path",
                                 bool: "true or false"}  # fmt: skip

@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from app import openapi
-from app.api import problems
+from app.api import conventions, problems
 from app.api.fast_events import FastEventsMiddleware
 from app.api.http_cache import HttpCacheMiddleware
 from app.api.routes import actors, claims, documents, events, health, timeline
@@ -22,6 +23,14 @@ outlet relayed it, the document it was read in, the verbatim quote with its offs
 hedged it was, and any figures with their range and qualifier. Dates are EDTF intervals with
 a precision. Errors are RFC 9457 `application/problem+json`.
 """
+
+
+class ClaimlineApp(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's stack, whose error middleware answers 500s past every
+        # middleware added to the app.
+        state: AppState = self.state.claimline
+        return conventions.wrap(super().build_middleware_stack(), state.settings)
 
 
 def create_app(
@@ -43,7 +52,7 @@ def create_app(
         yield
         state.close()
 
-    app = FastAPI(
+    app = ClaimlineApp(
         title="Claimline",
         version="0.1.0",
         description=DESCRIPTION,

@@ -10,7 +10,11 @@ from app import cli
 from app.config import PROJECT_ROOT, SETTINGS_HELP, Settings, SettingsError
 
 VARIABLES = ("DATABASE_URL", "CLAIMLINE_SEEDS_DIR", "CLAIMLINE_META_TTL",
-             "CLAIMLINE_RESPONSE_CACHE_MIB", "CLAIMLINE_THREADS", "CLAIMLINE_CACHE_HEADER")  # fmt: skip
+             "CLAIMLINE_RESPONSE_CACHE_MIB", "CLAIMLINE_THREADS", "CLAIMLINE_CORS_ORIGINS",
+             "CLAIMLINE_CACHE_HEADER")  # fmt: skip
+
+
+ORIGINS = "* or a comma-separated list of origins such as https://app.example"
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +29,7 @@ def test_every_setting_has_help() -> None:
 
 def test_defaults_and_empty_values(monkeypatch: pytest.MonkeyPatch) -> None:
     expected = (f"sqlite:///{PROJECT_ROOT / 'data' / 'claimline.db'}", PROJECT_ROOT / "seeds",
-                1.0, 64.0, 2, False)  # fmt: skip
+                1.0, 64.0, 2, ["*"], False)  # fmt: skip
     for value in (None, ""):
         for name in VARIABLES:
             if value is not None:
@@ -37,6 +41,7 @@ def test_defaults_and_empty_values(monkeypatch: pytest.MonkeyPatch) -> None:
             s.meta_ttl,
             s.response_cache_mib,
             s.threads,
+            s.cors_origin_list,
             s.cache_header,
         ) == expected
 
@@ -53,8 +58,11 @@ def test_values_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
         Path("/somewhere/seeds"), 0.0, 0.5, 1)  # fmt: skip
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
     assert Settings.from_env().database_url == "postgresql+psycopg://u@h/db"
+    monkeypatch.setenv("CLAIMLINE_CORS_ORIGINS", " https://a.example,http://localhost:5173 ")
     monkeypatch.setenv("CLAIMLINE_CACHE_HEADER", "true")
-    assert Settings.from_env().cache_header is True
+    s = Settings.from_env()
+    assert s.cors_origin_list == ["https://a.example", "http://localhost:5173"]
+    assert s.cache_header is True
 
 
 @pytest.mark.parametrize(
@@ -67,6 +75,11 @@ def test_values_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
         ("CLAIMLINE_RESPONSE_CACHE_MIB", "x", "a number >= 0"),
         ("CLAIMLINE_RESPONSE_CACHE_MIB", "-1", "a number >= 0"),
         ("CLAIMLINE_CACHE_HEADER", "maybe", "true or false"),
+        # A browser's Origin never has a path or a trailing slash: this would never match.
+        ("CLAIMLINE_CORS_ORIGINS", "https://a.example/", ORIGINS),
+        ("CLAIMLINE_CORS_ORIGINS", "a.example", ORIGINS),
+        ("CLAIMLINE_CORS_ORIGINS", "*,https://a.example", ORIGINS),
+        ("CLAIMLINE_CORS_ORIGINS", ",", ORIGINS),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -107,6 +107,20 @@ def problem_response(
     headers: dict[str, str] | None = None,
     request_id: str | None = None,
 ) -> JSONResponse:
+    instance = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+    return problem_json(status, slug, detail, instance, errors, headers, request_id)
+
+
+def problem_json(
+    status: int,
+    slug: str,
+    detail: str,
+    instance: str | None = None,
+    errors: list[FieldProblem] | None = None,
+    headers: dict[str, str] | None = None,
+    request_id: str | None = None,
+) -> JSONResponse:
+    """The problem document, for callers that have no Request (middleware)."""
     body = Problem(
         type=TYPE_BASE + slug,
         title=HTTPStatus(status).phrase
@@ -114,7 +128,7 @@ def problem_response(
         else "Invalid request parameter",
         status=status,
         detail=detail,
-        instance=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
+        instance=instance,
         errors=errors,
         request_id=request_id,
     )
@@ -157,14 +171,21 @@ def install(app: FastAPI) -> None:
         return problem_response(request, 422, "invalid-parameter", detail, errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         detail = str(exc.detail)
+        headers = getattr(exc, "headers", None)
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no resource at {request.url.path}; see /docs for the endpoints"
-        return problem_response(
-            request, exc.status_code, slug, detail, headers=getattr(exc, "headers", None)
-        )
+        if exc.status_code == 405 and headers is not None and "Allow" in headers:
+            allow = _allow(headers["Allow"])
+            if request.method == "OPTIONS":
+                # Not a CORS preflight (the CORS middleware answers those): a client asking
+                # what this resource supports.
+                return Response(status_code=204, headers={"Allow": allow})
+            headers = {**headers, "Allow": allow}
+            detail = f"{request.method} is not allowed on {request.url.path}; allowed: {allow}"
+        return problem_response(request, exc.status_code, slug, detail, headers=headers)
 
     @app.exception_handler(SQLAlchemyError)
     async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
@@ -185,6 +206,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         return _internal_error(request, exc)
+
+
+def _allow(routed: str) -> str:
+    """The routes declare GET; HEAD and OPTIONS are answered around them for every GET route
+    (app/api/conventions.py), so `Allow` names them too."""
+    methods = {m.strip() for m in routed.split(",") if m.strip()}
+    if "GET" in methods:
+        methods |= {"HEAD", "OPTIONS"}
+    return ", ".join(sorted(methods))
 
 
 def _internal_error(request: Request, exc: BaseException) -> JSONResponse:
