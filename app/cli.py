@@ -6,15 +6,17 @@ import argparse
 import os
 import resource
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import uvicorn
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from app import dataset_meta, derived, migrate
+from app import __version__, dataset_meta, derived, migrate
 from app.config import Settings, SettingsError
 from app.db import make_engine
 from app.loader import SeedError, load_dataset, validate_seeds
@@ -100,22 +102,45 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
+    # Checked before anything is opened: a bad request must not leave a file or a folder.
+    if args.events < 1:
+        print(f"cannot generate: --events must be at least 1, got {args.events}", file=sys.stderr)
+        return 2
+    if args.out and "://" in args.out:
+        print(
+            f"cannot generate: --out takes a SQLite file path, not a URL ({args.out}); to fill "
+            "another database, set DATABASE_URL and leave out --out",
+            file=sys.stderr,
+        )
+        return 2
     # Benchmark tooling, kept out of the application: only this command imports it.
     from bench.generate import PRODUCERS, generate
 
     url = f"sqlite:///{Path(args.out).resolve()}" if args.out else settings.database_url
-    migrate.upgrade(url)
-    engine = make_engine(url)
     started = time.perf_counter()
     phases: dict[str, float] = {}
     steps: dict[str, float] = {}
     try:
-        counts = generate(engine, args.events, args.seed, phases, steps)
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        try:
+            with _Progress(args.events, phases, args.progress_every):
+                counts = generate(engine, args.events, args.seed, phases, steps)
+        finally:
+            engine.dispose()
     except ValueError as exc:
         print(f"cannot generate: {exc}", file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
+    except OperationalError as exc:
+        if not _in_use(exc):
+            raise
+        target = make_url(url).render_as_string(hide_password=True)
+        print(
+            f"cannot generate: {target} is in use by another process (a running server?); "
+            "stop it, or generate into a new file with --out",
+            file=sys.stderr,
+        )
+        return 1
     elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # RUSAGE_CHILDREN gives the largest child, not the sum: each producer peaks about there.
@@ -129,8 +154,43 @@ def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _in_use(exc: OperationalError) -> bool:
+    """SQLite could not get the lock it needs: another connection holds the file. (Leaving
+    WAL mode, as generate does, needs every other connection closed.)"""
+    return str(getattr(exc.orig, "sqlite_errorname", "")) in ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+
+class _Progress:
+    """A line on stderr every `every` seconds while generate runs, so that a run of minutes
+    is not silent. The generator reports only finished phases, so the line says which
+    stage it is in and for how long, not a fraction."""
+
+    def __init__(self, events: int, phases: dict[str, float], every: float) -> None:
+        self.events, self.phases, self.every = events, phases, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> None:
+        if self.every > 0:
+            self._thread.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        started = time.perf_counter()
+        while not self._stop.wait(self.every):
+            stage = "finishing steps" if "rows" in self.phases else "writing rows"
+            elapsed = time.perf_counter() - started
+            line = f"generating {self.events} events: {stage}, {elapsed:.0f} s"
+            print(line, file=sys.stderr, flush=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="claimline", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"claimline {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="upgrade the database schema to the latest migration")
     for name, helptext in (
@@ -144,17 +204,44 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve", help="migrate, load the seeds if the database is empty, serve HTTP"
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=8000, help="port to listen on (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes, each with its own response cache (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=LOG_LEVELS,
+        help="uvicorn's log level (default: %(default)s)",
+    )
     gen = sub.add_parser("generate", help="fill an empty database with synthetic data (benchmarks)")
-    gen.add_argument("--events", type=int, required=True)
-    gen.add_argument("--out", help="SQLite file to create (default: $DATABASE_URL)")
-    gen.add_argument("--seed", type=int, default=1)
+    gen.add_argument("--events", type=int, required=True, help="how many events (at least 1)")
+    gen.add_argument("--out", help="SQLite file to create (default: the database of $DATABASE_URL)")
+    gen.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        help="random seed; a seed always gives the same data (default: %(default)s)",
+    )
+    gen.add_argument(
+        "--progress-every",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="seconds between progress lines on stderr; 0 for none (default: %(default)s)",
+    )
     return parser
 
 
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 COMMANDS = {
     "generate": cmd_generate,
     "migrate": cmd_migrate,

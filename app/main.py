@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from app import openapi
+from app import __version__, openapi
 from app.api import conventions, problems
 from app.api.fast_events import FastEventsMiddleware
 from app.api.http_cache import HttpCacheMiddleware
@@ -54,7 +54,7 @@ def create_app(
 
     app = ClaimlineApp(
         title="Claimline",
-        version="0.1.0",
+        version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_tags=[

@@ -2,23 +2,110 @@
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
+import httpx
+import pytest
+
+from app import cli
 from app.config import PROJECT_ROOT
+from tests.conftest import running_server
 from tests.seedtools import edit
 
 
-def run(*args: str, database_url: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, database_url: str | None = None, cwd: Path = PROJECT_ROOT
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     if database_url:
         env["DATABASE_URL"] = database_url
     return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args], cwd=PROJECT_ROOT, env=env,
+        [sys.executable, "-m", "app.cli", *args], cwd=cwd, env=env,
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(commands.choices)
+
+
+def test_every_option_has_help_and_shows_its_default() -> None:
+    subcommands = _subcommands()
+    assert set(subcommands) == set(cli.COMMANDS)
+    for name, parser in subcommands.items():
+        for action in parser._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help, (name, action.dest)
+            if not action.required and action.option_strings:
+                assert "(default: " in action.help, (name, action.dest)
+    shown = run("serve", "--help")
+    assert shown.returncode == 0
+    for fragment in ("(default: 127.0.0.1)", "(default: 8000)", "(default: 1)", "(default: info)"):
+        assert fragment in shown.stdout
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert (result.returncode, result.stdout) == (0, f"claimline {version('claimline')}\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--events", "0", "--out", "g.db"], "cannot generate: --events must be at least 1, got 0"),
+        (["--events", "-5"], "cannot generate: --events must be at least 1, got -5"),
+        (["--events", "5", "--out", "postgresql://u@h/db"],
+         "cannot generate: --out takes a SQLite file path, not a URL (postgresql://u@h/db); to "
+         "fill another database, set DATABASE_URL and leave out --out"),
+    ],
+)  # fmt: skip
+def test_generate_refuses_bad_arguments_before_writing_anything(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    """Before: a KeyError traceback and a partial file, or a folder named `postgresql:`."""
+    work = tmp_path / "work"
+    work.mkdir()
+    target = f"sqlite:///{tmp_path / 'untouched.db'}"
+    result = run("generate", *args, database_url=target, cwd=work)
+    assert (result.returncode, result.stderr, result.stdout) == (2, message + "\n", "")
+    assert list(tmp_path.rglob("*")) == [work]
+
+
+def test_generate_says_plainly_when_a_server_holds_its_database(seeded_sqlite_url: str) -> None:
+    """Before: `database is locked [SQL: PRAGMA journal_mode=MEMORY]`."""
+    with running_server(seeded_sqlite_url) as base:
+        assert httpx.get(f"{base}/events", params={"limit": 1}).status_code == 200
+        result = run("generate", "--events", "10", database_url=seeded_sqlite_url)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"cannot generate: {seeded_sqlite_url} is in use by another process (a running "
+        "server?); stop it, or generate into a new file with --out\n"
+    )
+
+
+def test_generate_reports_progress_on_stderr(tmp_path: Path) -> None:
+    out = tmp_path / "g.db"
+    result = run("generate", "--events", "300", "--out", str(out), "--progress-every", "0.1")
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines and all(
+        re.fullmatch(r"generating 300 events: (writing rows|finishing steps), \d+ s", line)
+        for line in lines
+    ), lines
+    assert lines[0].startswith("generating 300 events: writing rows")
+    assert result.stdout.startswith("50 actors, ")
+    quiet = run("generate", "--events", "300", "--out", str(tmp_path / "q.db"),
+                "--progress-every", "0")  # fmt: skip
+    assert (quiet.returncode, quiet.stderr) == (0, "")
 
 
 def test_validate_real_seeds() -> None:
