@@ -81,13 +81,47 @@ def _refresh_derived(url: str) -> None:
         engine.dispose()
 
 
+def _stale_seeds(settings: Settings) -> bool:
+    """Whether the seeds differ from those the database was last loaded from; False for
+    data loaded by other means, which records no digest (it is said, not silently)."""
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            loaded = dataset_meta.seeds_digest(conn)
+    finally:
+        engine.dispose()
+    if loaded is None:
+        print(
+            "the database records no seeds it was loaded from (claimline generate, or a "
+            "load before this version): serving it as it is"
+        )
+        return False
+    return validate_seeds(settings.seeds_dir).digest() != loaded
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     migrate.upgrade(settings.database_url)
-    if _is_empty(settings.database_url):
+    mode = settings.serve_seeds
+    load = argparse.Namespace(seeds_dir=None)
+    if mode == "none":
+        print("CLAIMLINE_SERVE_SEEDS=none: serving the database as it is")
+    elif _is_empty(settings.database_url):
         print("empty database: loading the seeds")
-        cmd_load(argparse.Namespace(seeds_dir=None), settings)
-    else:
+        cmd_load(load, settings)
+    elif _stale_seeds(settings):
+        if mode == "check":
+            print(
+                f"the seeds in {settings.seeds_dir} differ from the data loaded: run `claimline "
+                "load` (or set CLAIMLINE_SERVE_SEEDS=load to load them on start)",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"the seeds in {settings.seeds_dir} differ from the data loaded: loading them")
+        cmd_load(load, settings)
+    if not _is_empty(settings.database_url):
         _refresh_derived(settings.database_url)
+    # Piped (a container's log), what was printed above would wait in the buffer until exit.
+    sys.stdout.flush()
     # Workers re-read DATABASE_URL; pin it so they use the same database as the checks above.
     os.environ["DATABASE_URL"] = settings.database_url
     uvicorn.run(
@@ -202,7 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
             "seeds_dir", nargs="?", help="seed folder (default: $CLAIMLINE_SEEDS_DIR or seeds/)"
         )
     serve = sub.add_parser(
-        "serve", help="migrate, load the seeds if the database is empty, serve HTTP"
+        "serve",
+        help="migrate, load the seeds if the database is empty or they changed since the last "
+        "load (CLAIMLINE_SERVE_SEEDS), serve HTTP",
     )
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Literal, get_args, get_origin
 
 import annotated_types
 from pydantic import Field, ValidationError, field_validator
@@ -29,6 +30,10 @@ SETTINGS_HELP: dict[str, str] = {
     "CLAIMLINE_THREADS": "Threads per server process running database work. Default: 2.",
     "CLAIMLINE_META_TTL": "Seconds a server trusts its cached data version before re-reading it "
     "(conditional requests are answered from it without a database query). Default: 1.",
+    "CLAIMLINE_SERVE_SEEDS": "What `serve` does when the seeds differ from those the database "
+    "was last loaded from: load (load them first), check (refuse to start, saying what to "
+    "run) or none (serve the database as it is; an empty one is not loaded either). Data "
+    "loaded by other means (claimline generate) is always served as it is. Default: load.",
     "CLAIMLINE_CORS_ORIGINS": "Origins whose browser pages may read the API (CORS): * for any, "
     "or a comma-separated list such as https://app.example,http://localhost:5173. Default: *.",
     "CLAIMLINE_CACHE_HEADER": "true adds a Claimline-Cache header (hit or miss: whether the "
@@ -92,6 +97,9 @@ class Settings(BaseSettings):
     meta_ttl: float = Field(default=1.0, ge=0, alias="CLAIMLINE_META_TTL")
     response_cache_mib: float = Field(default=64.0, ge=0, alias="CLAIMLINE_RESPONSE_CACHE_MIB")
     threads: int = Field(default=2, ge=1, alias="CLAIMLINE_THREADS")
+    serve_seeds: Literal["load", "check", "none"] = Field(
+        default="load", alias="CLAIMLINE_SERVE_SEEDS"
+    )
     cors_origins: str = Field(default="*", alias="CLAIMLINE_CORS_ORIGINS")
     cache_header: bool = Field(default=False, alias="CLAIMLINE_CACHE_HEADER")
 
@@ -140,6 +148,8 @@ def _problem(cls: type[Settings], error: ErrorDetails) -> str:
     kinds: dict[object, str] = {int: "an integer", float: "a number", Path: "a path",
                                 bool: "true or false"}  # fmt: skip
     accepts = kinds.get(info.annotation, "a string")
+    if get_origin(info.annotation) is Literal:
+        accepts = "one of " + ", ".join(get_args(info.annotation))
     for bound in info.metadata:
         if isinstance(bound, annotated_types.Ge):
             accepts += f" >= {bound.ge}"

@@ -25,6 +25,9 @@ VERSION, SPANS = "data_version", "max_event_span_days_by_precision"
 DOCUMENTS = "documents"
 # The data version the derived tables (app/derived.py) were last built for.
 DERIVED = "derived_version"
+# The digest of the seeds `claimline load` last made the data match (Dataset.digest); absent
+# from data loaded by other means (`claimline generate`), which `serve` leaves as it is.
+SEEDS = "seeds_digest"
 
 # precision -> the longest (latest - earliest) in days among events of that precision
 Spans = dict[str, int]
@@ -78,6 +81,15 @@ def mark_derived(conn: Connection) -> None:
     version = read(conn).version
     conn.execute(delete(META).where(META.c.key == DERIVED))
     conn.execute(META.insert(), [{"key": DERIVED, "value": version}])
+
+
+def record_seeds(conn: Connection, digest: str) -> None:
+    conn.execute(delete(META).where(META.c.key == SEEDS))
+    conn.execute(META.insert(), [{"key": SEEDS, "value": digest}])
+
+
+def seeds_digest(conn: Connection) -> str | None:
+    return conn.execute(select(META.c.value).where(META.c.key == SEEDS)).scalar_one_or_none()
 
 
 class MetaCache:

@@ -193,16 +193,21 @@ def seeded_url(request: pytest.FixtureRequest, database_url: str) -> str:
     copy of `seeded_sqlite_file`, on PostgreSQL migrated and loaded for the test."""
     if make_url(database_url).get_backend_name() == "sqlite":
         return copy_seeded_sqlite(request.getfixturevalue("seeded_sqlite_file"), database_url)
+    return migrate_and_load(database_url)
+
+
+def migrate_and_load(url: str, seeds: Path = SEEDS_DIR) -> str:
+    """`url` migrated and loaded from `seeds` by the real code; returns `url`."""
     from app import migrate
     from app.loader import load_dataset, validate_seeds
 
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
+    migrate.upgrade(url)
+    engine = make_engine(url)
     try:
-        load_dataset(engine, validate_seeds(SEEDS_DIR))
+        load_dataset(engine, validate_seeds(seeds))
     finally:
         engine.dispose()
-    return database_url
+    return url
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -10,7 +10,7 @@ from app import cli
 from app.config import PROJECT_ROOT, SETTINGS_HELP, Settings, SettingsError
 
 VARIABLES = ("DATABASE_URL", "CLAIMLINE_SEEDS_DIR", "CLAIMLINE_META_TTL",
-             "CLAIMLINE_RESPONSE_CACHE_MIB", "CLAIMLINE_THREADS", "CLAIMLINE_CORS_ORIGINS",
+             "CLAIMLINE_RESPONSE_CACHE_MIB", "CLAIMLINE_THREADS", "CLAIMLINE_SERVE_SEEDS", "CLAIMLINE_CORS_ORIGINS",
              "CLAIMLINE_CACHE_HEADER")  # fmt: skip
 
 
@@ -29,7 +29,7 @@ def test_every_setting_has_help() -> None:
 
 def test_defaults_and_empty_values(monkeypatch: pytest.MonkeyPatch) -> None:
     expected = (f"sqlite:///{PROJECT_ROOT / 'data' / 'claimline.db'}", PROJECT_ROOT / "seeds",
-                1.0, 64.0, 2, ["*"], False)  # fmt: skip
+                1.0, 64.0, 2, "load", ["*"], False)  # fmt: skip
     for value in (None, ""):
         for name in VARIABLES:
             if value is not None:
@@ -41,6 +41,7 @@ def test_defaults_and_empty_values(monkeypatch: pytest.MonkeyPatch) -> None:
             s.meta_ttl,
             s.response_cache_mib,
             s.threads,
+            s.serve_seeds,
             s.cors_origin_list,
             s.cache_header,
         ) == expected
@@ -60,7 +61,9 @@ def test_values_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings.from_env().database_url == "postgresql+psycopg://u@h/db"
     monkeypatch.setenv("CLAIMLINE_CORS_ORIGINS", " https://a.example,http://localhost:5173 ")
     monkeypatch.setenv("CLAIMLINE_CACHE_HEADER", "true")
+    monkeypatch.setenv("CLAIMLINE_SERVE_SEEDS", "check")
     s = Settings.from_env()
+    assert s.serve_seeds == "check"
     assert s.cors_origin_list == ["https://a.example", "http://localhost:5173"]
     assert s.cache_header is True
 
@@ -75,6 +78,7 @@ def test_values_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
         ("CLAIMLINE_RESPONSE_CACHE_MIB", "x", "a number >= 0"),
         ("CLAIMLINE_RESPONSE_CACHE_MIB", "-1", "a number >= 0"),
         ("CLAIMLINE_CACHE_HEADER", "maybe", "true or false"),
+        ("CLAIMLINE_SERVE_SEEDS", "sometimes", "one of load, check, none"),
         # A browser's Origin never has a path or a trailing slash: this would never match.
         ("CLAIMLINE_CORS_ORIGINS", "https://a.example/", ORIGINS),
         ("CLAIMLINE_CORS_ORIGINS", "a.example", ORIGINS),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
 from pydantic import BaseModel, ValidationError
 
 from app.aliases import normalize_name
@@ -35,6 +36,17 @@ class Dataset:
 
     def count(self, table: str) -> int:
         return len(self.tables.get(table, []))
+
+    def digest(self) -> str:
+        """Of the rows, in no particular order, not of the files: a comment or records
+        moved within or between files change nothing a load would write."""
+        digest = hashlib.sha256()
+        for name in sorted(self.tables):
+            digest.update(name.encode() + b"\n")
+            rows = (orjson.dumps(row, option=orjson.OPT_SORT_KEYS) for row in self.tables[name])
+            for row in sorted(rows):
+                digest.update(row + b"\n")
+        return digest.hexdigest()
 
 
 @dataclass

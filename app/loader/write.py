@@ -97,6 +97,9 @@ def load_dataset(engine: Engine, dataset: Dataset) -> LoadSummary:
             or (current.documents != documents)
         ):
             dataset_meta.write(conn, spans, documents)
+        digest = dataset.digest()
+        if dataset_meta.seeds_digest(conn) != digest:
+            dataset_meta.record_seeds(conn, digest)
         if not dataset_meta.read(conn).derived:
             derived.rebuild(conn)
         return summary
