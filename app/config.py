@@ -29,7 +29,8 @@ SETTINGS_HELP: dict[str, str] = {
     "it off (ETags and 304s stay). Default: 64.",
     "CLAIMLINE_THREADS": "Threads per server process running database work. Default: 2.",
     "CLAIMLINE_META_TTL": "Seconds a server trusts its cached data version before re-reading it "
-    "(conditional requests are answered from it without a database query). Default: 1.",
+    "(conditional requests are answered from it without a database query; once expired, it is "
+    "re-read in the background while requests go on with it, up to twice this). Default: 1.",
     "CLAIMLINE_SERVE_SEEDS": "What `serve` does when the seeds differ from those the database "
     "was last loaded from: load (load them first), check (refuse to start, saying what to "
     "run) or none (serve the database as it is; an empty one is not loaded either). Data "

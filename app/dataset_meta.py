@@ -109,6 +109,14 @@ class MetaCache:
             return None
         return self._value
 
+    def recent(self) -> Meta | None:
+        """The cached meta while at most twice the TTL old, for a caller that has a re-read
+        under way: it stays usable until that read lands (the ETag of a load past the TTL
+        shows within the TTL plus one re-read). None past that, or before the first read."""
+        if self._value is None or time.monotonic() - self._read_at > 2 * self._ttl:
+            return None
+        return self._value
+
     def get(self, conn: Connection | None = None) -> Meta:
         """The cached meta; re-read through `conn` (the caller's connection, so a request
         never holds two pooled connections at once) or a connection of its own."""

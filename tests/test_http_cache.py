@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
@@ -58,4 +59,41 @@ def test_304_and_cache_hits_run_no_sql_and_a_load_changes_the_etag(
             "/events/dprk-casualties-2024-12", headers={"If-None-Match": first.headers["etag"]}
         )
         assert response.status_code == 200 and response.headers["etag"] != first.headers["etag"]
+    engine.dispose()
+
+
+def test_an_expired_version_is_reread_once_in_the_background(
+    seeded_sqlite_url: str, seeds_copy: Path
+) -> None:
+    """Past the TTL (and within twice it) a request goes on with the version it had while
+    one re-read runs in a thread; the next requests then see a new load's ETag. Past twice
+    the TTL, a request waits for the re-read."""
+    ttl = 0.5
+    engine = make_engine(seeded_sqlite_url)
+    url = "/events/dprk-casualties-2024-12"
+    with TestClient(create_app(seeded_sqlite_url, meta_ttl=ttl)) as client:
+        app_engine = client.app.state.claimline.engine  # type: ignore[attr-defined]
+        meta = client.app.state.claimline.meta  # type: ignore[attr-defined]
+        old = client.get(url).headers["etag"]
+        edit(seeds_copy / "events" / "shared.yaml", lambda events: events[0].update(title="New"))
+        load_dataset(engine, validate_seeds(seeds_copy))
+        assert client.get(url).headers["etag"] == old  # within the TTL
+        time.sleep(ttl * 1.2)
+        with recorded_statements(app_engine) as statements:
+            stale = client.get(url, headers={"If-None-Match": old})
+            # Answered from the version it had: a 304, with no statement of its own.
+            assert stale.status_code == 304
+            deadline = time.monotonic() + 5
+            while meta.peek() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+        assert any("dataset_meta" in s for s in statements)  # the background re-read
+        new = client.get(url, headers={"If-None-Match": old})
+        assert new.status_code == 200 and new.headers["etag"] != old
+        time.sleep(ttl * 2.2)
+        assert meta.recent() is None and meta.peek() is None
+        with recorded_statements(app_engine) as statements:
+            assert (
+                client.get(url, headers={"If-None-Match": new.headers["etag"]}).status_code == 304
+            )
+        assert any("dataset_meta" in s for s in statements)  # read before answering
     engine.dispose()

@@ -9,6 +9,7 @@ same way; a new load changes the version, and with it every key.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 from collections import OrderedDict
@@ -79,6 +80,7 @@ class HttpCacheMiddleware:
     ) -> None:
         self.app, self.state = app, state
         self.cache = ResponseCache(int(max_mib * MIB)) if max_mib > 0 else None
+        self._revalidating: asyncio.Task[None] | None = None
         # CLAIMLINE_CACHE_HEADER: a header on what the cache stores and on what it serves.
         self.miss: Headers = [(CACHE_HEADER, b"miss")] if cache_header else []
         self.hit: Headers = [(CACHE_HEADER, b"hit")] if cache_header else []
@@ -95,10 +97,15 @@ class HttpCacheMiddleware:
         meta = self.state.meta
         query = scope.get("query_string", b"").decode("latin-1")
         fresh = meta.peek()
+        if fresh is None and (fresh := meta.recent()) is not None:
+            # Just expired: one re-read in the background while requests go on with the
+            # version they had. Had each of them waited for a thread (and, on SQLite, the
+            # GIL the event loop holds while it answers others), every TTL would leave a
+            # burst of requests hundreds of milliseconds behind the rest.
+            self._revalidate(meta)
         if fresh is None:
-            # Stale: re-read the version (one small query) in a thread, never on the event
-            # loop. Forwarding every request to the route instead, as an earlier build did,
-            # sent a whole burst through the database each time the TTL ran out.
+            # Never read, or long expired: re-read the version (one small query) in a
+            # thread, never on the event loop.
             try:
                 fresh = await anyio.to_thread.run_sync(meta.get)
             except SQLAlchemyError:
@@ -116,6 +123,20 @@ class HttpCacheMiddleware:
             await _send(send, 200, hit[0], hit[1])
             return
         await self._forward_and_store(scope, receive, send, meta, path, query)
+
+    def _revalidate(self, meta: MetaCache) -> None:
+        if self._revalidating is not None:
+            return
+
+        async def reread() -> None:
+            try:
+                await anyio.to_thread.run_sync(meta.get)
+            except SQLAlchemyError:
+                pass  # the next request past twice the TTL reads it, or the route reports
+            finally:
+                self._revalidating = None
+
+        self._revalidating = asyncio.get_running_loop().create_task(reread())
 
     async def _forward_and_store(
         self, scope: Scope, receive: Receive, send: Send, meta: MetaCache, path: str, query: str
