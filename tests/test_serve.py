@@ -147,3 +147,26 @@ def test_generated_data_is_served_as_it_is(tmp_path: Path) -> None:
         events = httpx.get(f"{base}/events", params={"limit": 500}).json()["data"]
         assert len(events) == 120
     assert "records no seeds it was loaded from" in log.read_text()
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc (Linux)")
+def test_serve_runs_on_asyncios_event_loop(seeded_sqlite_url: str) -> None:
+    """uvloop served some connections hundreds of milliseconds late while the loop answered
+    /events inline (docs/benchmarks.md): the server process never loads it."""
+    with running_server(seeded_sqlite_url) as base:
+        port = base.rsplit(":", 1)[1].encode()
+        assert httpx.get(f"{base}/events", params={"actor": "DPRK"}).status_code == 200
+        servers = [
+            p for p in Path("/proc").iterdir()
+            if p.name.isdigit() and _cmdline(p)[-4:-2] == [b"--port", port]
+        ]  # fmt: skip
+        assert len(servers) == 1
+        maps = (servers[0] / "maps").read_text()
+        assert "/asyncio/" in maps or "_asyncio" in maps
+        assert "uvloop" not in maps
+
+
+def _cmdline(proc: Path) -> list[bytes]:
+    with contextlib.suppress(OSError):
+        return (proc / "cmdline").read_bytes().split(b"\0")[:-1]
+    return []
