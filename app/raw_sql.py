@@ -69,9 +69,10 @@ def page_statement(
     has_after: bool,
     types: int = 0,  # how many event types (:t0, …) the events may be of
 ) -> tuple[TextualSelect, str]:
-    """The page's statement, typed for SQLAlchemy, and its SQL text for SQLite's own
-    cursor: one ordered, limited range scan per key and precision, merged, joined to the
-    events' stored bodies. `floors` empty: one scan, in (date_earliest, id) order."""
+    """The page's statement, typed for SQLAlchemy (PostgreSQL), and its SQL text for
+    SQLite's own cursor: one range scan per key and precision, merged in timeline order,
+    joined to the events' stored bodies. `floors` empty: one scan, in (date_earliest, id)
+    order."""
     table, key, pre, distinct = _SOURCES[source]
     earliest, latest = f"{pre}date_earliest", f"{pre}date_latest"
     common = []
@@ -89,11 +90,12 @@ def page_statement(
     id_column = "claimant_id" if source == "claimant" else "actor_id"
     by_key = [[f"{id_column} = :k{j}"] for j in range(keys)] or [[]]
 
-    def branch(conds: list[str]) -> str:
+    def branch(conds: list[str], ordered: bool = True) -> str:
         where = f" WHERE {' AND '.join(conds)}" if conds else ""
+        order = f" ORDER BY {earliest}, {key} LIMIT :n" if ordered else ""
         return (
             f"SELECT {distinct}{earliest} AS date_earliest, {key} AS event_id FROM {table}"
-            f"{where} ORDER BY {earliest}, {key} LIMIT :n"
+            f"{where}{order}"
         )
 
     branches: list[list[str]] = []
@@ -105,18 +107,26 @@ def page_statement(
             if has_floor:
                 conds.append(f"{earliest} >= :floor{i}")
             branches.append(conds)
+    merged = "ORDER BY date_earliest, event_id LIMIT :n"
     if len(branches) == 1:
-        picked = branch(branches[0])
+        picked = lazy = branch(branches[0])
     else:
         parts = [f"SELECT * FROM ({branch(c)}) AS b{i}" for i, c in enumerate(branches)]
-        picked = (
-            f"SELECT {distinct}* FROM ({' UNION ALL '.join(parts)}) AS u "
-            "ORDER BY date_earliest, event_id LIMIT :n"
+        picked = f"SELECT {distinct}* FROM ({' UNION ALL '.join(parts)}) AS u {merged}"
+        # SQLite merges plain arms in their indexes' order and reads each only as far as
+        # the page needs; an arm with its own ORDER BY and LIMIT is sorted, so read to its
+        # own n rows. DISTINCT (a claimant's events) stops the merge, and PostgreSQL
+        # plans plain arms as one sorted append of every row: both keep the limited arms.
+        arms = [branch(c, ordered=False) for c in branches]
+        lazy = picked if distinct else f"SELECT * FROM ({' UNION ALL '.join(arms)}) AS u {merged}"
+
+    def joined(picked: str) -> str:
+        return (
+            f"SELECT p.date_earliest, p.event_id, j.body FROM ({picked}) AS p JOIN event_json "
+            "AS j ON j.event_id = p.event_id ORDER BY p.date_earliest, p.event_id"
         )
-    stmt = text(
-        f"SELECT p.date_earliest, p.event_id, j.body FROM ({picked}) AS p "
-        "JOIN event_json AS j ON j.event_id = p.event_id ORDER BY p.date_earliest, p.event_id"
-    )
+
+    stmt = text(joined(picked))
     dates = ["from", "to", "after_date"] + [f"floor{i}" for i in range(len(floors))]
     params: list[BindParameter[Any]] = [
         bindparam(name, type_=Date) for name in dates if f":{name}" in stmt.text
@@ -127,7 +137,7 @@ def page_statement(
     params += [bindparam(f"k{j}", type_=String) for j in range(keys)]
     params += [bindparam(f"t{j}", type_=String) for j in range(types)]
     typed = stmt.bindparams(*params).columns(date_earliest=Date, event_id=String, body=LargeBinary)
-    return typed, stmt.text
+    return typed, joined(lazy)
 
 
 def sqlite_rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
