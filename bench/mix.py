@@ -552,6 +552,8 @@ def mix_asks(asks: dict[str, list[Ask]], seed: int, n: int) -> list[tuple[str, A
     """n requests drawn by weight, each taking its shape's next URL."""
     rng = random.Random(f"{seed}-mix")
     keys = [k for k in asks if asks[k]]
+    if not keys:  # only `fixed` asked for
+        return []
     weights = [BY_KEY[k].weight for k in keys]
     taken = dict.fromkeys(keys, 0)
     out = []
