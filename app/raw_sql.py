@@ -115,10 +115,16 @@ def page_statement(
         picked = f"SELECT {distinct}* FROM ({' UNION ALL '.join(parts)}) AS u {merged}"
         # SQLite merges plain arms in their indexes' order and reads each only as far as
         # the page needs; an arm with its own ORDER BY and LIMIT is sorted, so read to its
-        # own n rows. DISTINCT (a claimant's events) stops the merge, and PostgreSQL
-        # plans plain arms as one sorted append of every row: both keep the limited arms.
-        arms = [branch(c, ordered=False) for c in branches]
-        lazy = picked if distinct else f"SELECT * FROM ({' UNION ALL '.join(arms)}) AS u {merged}"
+        # own n rows. DISTINCT stops the merge: a claimant's arms list an event once per
+        # claim, n_rows rows in all, which the caller deduplicates (`distinct_rows`).
+        # PostgreSQL plans plain arms as one sorted append of every row: it keeps the
+        # limited arms.
+        arms = [branch(c, ordered=False).replace(distinct, "", 1) for c in branches]
+        limit = "LIMIT :n_rows" if distinct else "LIMIT :n"
+        lazy = (
+            f"SELECT * FROM ({' UNION ALL '.join(arms)}) AS u "
+            f"ORDER BY date_earliest, event_id {limit}"
+        )
 
     def joined(picked: str) -> str:
         return (
@@ -155,6 +161,19 @@ def sqlite_rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any]
         return [(date.fromisoformat(d), i, b) for d, i, b in raw.execute(sql, values)]
     except sqlite3.Error as exc:
         raise DBAPIError.instance(sql, values, exc, sqlite3.Error) from exc
+
+
+def distinct_rows(conn: Connection, sql: str, params: dict[str, Any], n: int) -> list[Any]:
+    """The first n events of a page statement whose rows may repeat an event (a claimant
+    source on SQLite): read twice as many rows, and more only when repeats filled them."""
+    wanted = 2 * n
+    while True:
+        rows = sqlite_rows(conn, sql, params | {"n_rows": wanted})
+        # Timeline order puts an event's repeats next to each other.
+        unique = [r for i, r in enumerate(rows) if not i or rows[i - 1][1] != r[1]]
+        if len(unique) >= n or len(rows) < wanted:
+            return unique[:n]
+        wanted *= 4
 
 
 # Running counts (app/running_counts.py).

@@ -83,12 +83,16 @@ def page(
     )  # fmt: skip
     bound = {k: v for k, v in params.items() if v is not None}
     rows: Sequence[Any]
-    if conn.dialect.name == "sqlite":
+    if conn.dialect.name == "sqlite" and f.claimants:
+        rows = raw_sql.distinct_rows(conn, sql, bound, limit + 1)
+    elif conn.dialect.name == "sqlite":
         rows = raw_sql.sqlite_rows(conn, sql, bound)
     else:
         rows = conn.execute(stmt, bound).all()
     if f.claimants:
-        return [(r[0], r[1], _with_matched(r[2], set(keys))) for r in rows]
+        # As the bodies spell them: ids are JSON strings there.
+        ids = frozenset(orjson.dumps(k)[1:-1] for k in keys)
+        return [(r[0], r[1], _with_matched(r[2], ids)) for r in rows]
     return list(rows)
 
 
@@ -135,12 +139,33 @@ def _patched(body: bytes, shown: dict[str, bool]) -> bytes:
     return orjson.dumps(event)
 
 
-def _with_matched(body: bytes, claimants: set[str]) -> bytes:
+_CLAIMANT = b'"claimant":{"id":"'
+_MATCHED, _UNMATCHED = b'"matched":true', b'"matched":false'
+
+
+def _with_matched(body: bytes, claimants: frozenset[bytes]) -> bytes:
     """A stored body (every claim matched, as with no claim filter) with `matched` saying
-    which claims a claimant filter matches, as the general path renders it."""
+    which claims a claimant filter matches, as the general path renders it.
+
+    Patched as bytes: parsing and re-serialising 50 bodies cost about 1 ms a page. Each
+    claim's `claimant` comes before its `matched` and no other object has either key, and
+    JSON strings escape their quotes, so each `"claimant":{"id":"` starts a segment holding
+    that claim's one `"matched":true`. Anything else takes the parsed path."""
+    parts = body.split(_CLAIMANT)
+    for i in range(1, len(parts)):
+        part = parts[i]
+        if part[: part.find(b'"')] in claimants:
+            continue
+        if part.count(_MATCHED) != 1:
+            return _with_matched_parsed(body, claimants)
+        parts[i] = part.replace(_MATCHED, _UNMATCHED, 1)
+    return _CLAIMANT.join(parts)
+
+
+def _with_matched_parsed(body: bytes, claimants: frozenset[bytes]) -> bytes:
     event = orjson.loads(body)
     for claim in event["claims"]:
-        claim["matched"] = claim["claimant"]["id"] in claimants
+        claim["matched"] = orjson.dumps(claim["claimant"]["id"])[1:-1] in claimants
     return orjson.dumps(event)
 
 

@@ -113,3 +113,29 @@ def test_page_statement_text_does_not_hold_the_values() -> None:
     assert first is again
     assert ":k0" in first[1] and ":floor0" in first[1] and ":floor1" not in first[1]
     assert date.today().isoformat() not in first[1]
+
+
+def test_distinct_rows_reads_further_when_repeats_fill_the_first_rows() -> None:
+    """A claimant's rows repeat an event once per claim: the first 2n rows may hold fewer
+    than n events, and then more are read, never a short page while events remain."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine("sqlite://")
+    # Event e0 claimed 9 times, then e1..e5 once each; the page wants 3 events.
+    rows = [("2024-01-01", "e0", b"0")] * 9 + [
+        (f"2024-01-0{i + 1}", f"e{i}", b"") for i in range(1, 6)
+    ]
+    with engine.connect() as conn:
+        conn.execute(text("CREATE TABLE t (d TEXT, id TEXT, b BLOB)"))
+        conn.execute(
+            text("INSERT INTO t VALUES (:d, :id, :b)"),
+            [dict(zip(["d", "id", "b"], r, strict=True)) for r in rows],
+        )
+        sql = "SELECT d, id, b FROM t ORDER BY d, id LIMIT :n_rows"
+        got = raw_sql.distinct_rows(conn, sql, {}, 3)
+        assert [r[1] for r in got] == ["e0", "e1", "e2"]
+        assert got[0][0] == date(2024, 1, 1)
+        # Fewer events than asked: all of them, once each.
+        assert [r[1] for r in raw_sql.distinct_rows(conn, sql, {}, 10)] == [
+            f"e{i}" for i in range(6)
+        ]

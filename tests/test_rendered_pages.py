@@ -444,3 +444,22 @@ def test_the_echoed_filters_follow_a_reload(sqlite_url: str, seeds_copy: Path) -
     finally:
         engine.dispose()
     assert (before, after) == ("North Korea", "Democratic People's Republic of Korea")
+
+
+def test_matched_flags_patched_as_bytes_equal_the_parsed_patch(seeded: Engine) -> None:
+    """The byte patch of a claimant page's bodies gives the bytes the parsed patch gives, for
+    every stored body and claimant set, including sets that match none or all claims."""
+    with seeded.connect() as conn:
+        bodies = [b for (b,) in conn.execute(select(event_json_table.c.body))]
+    claimants = sorted({c["claimant"]["id"] for b in bodies for c in orjson.loads(b)["claims"]})
+    sets = [frozenset(), frozenset(claimants)] + [frozenset(claimants[i::5]) for i in range(5)]
+    patched_some = False
+    for ids in sets:
+        wanted = frozenset(orjson.dumps(i)[1:-1] for i in ids)
+        for body in bodies:
+            got = rendered_pages._with_matched(body, wanted)
+            assert got == rendered_pages._with_matched_parsed(body, wanted)
+            flags = [c["matched"] for c in orjson.loads(got)["claims"]]
+            assert flags == [c["claimant"]["id"] in ids for c in orjson.loads(body)["claims"]]
+            patched_some |= got != body and True in flags
+    assert patched_some
