@@ -48,20 +48,22 @@ def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 # The fast page of /events (app/rendered_pages.py).
 
-PageSource = Literal["events", "actor", "claimant"]
-# (table, key column, column prefix of the event's dates, DISTINCT): where each source
-# keeps an event's id and dates. A claimant may have several claims on one event.
+PageSource = Literal["events", "actor", "claimant", "document"]
+# (table, key column, column prefix of the event's dates, DISTINCT, the scan's id column):
+# where each source keeps an event's id and dates. A claimant or a document may have
+# several claims on one event.
 _SOURCES = {
-    "events": ("events", "id", "", ""),
-    "actor": ("actor_events", "event_id", "", ""),
-    "claimant": ("claims", "event_id", "event_", "DISTINCT "),
+    "events": ("events", "id", "", "", ""),
+    "actor": ("actor_events", "event_id", "", "", "actor_id"),
+    "claimant": ("claims", "event_id", "event_", "DISTINCT ", "claimant_id"),
+    "document": ("claims", "event_id", "event_", "DISTINCT ", "document_id"),
 }
 
 
 @lru_cache(maxsize=256)
 def page_statement(
     source: PageSource,
-    keys: int,  # how many actor or claimant ids (:k0, :k1, …) to scan
+    keys: int,  # how many actor, claimant or document ids (:k0, :k1, …) to scan
     floors: tuple[bool, ...],  # one scan per precision (:p0, …), with a floor (:floor0) or not
     has_from: bool,
     has_to: bool,
@@ -73,7 +75,7 @@ def page_statement(
     SQLite's own cursor: one range scan per key and precision, merged in timeline order,
     joined to the events' stored bodies. `floors` empty: one scan, in (date_earliest, id)
     order."""
-    table, key, pre, distinct = _SOURCES[source]
+    table, key, pre, distinct, id_column = _SOURCES[source]
     earliest, latest = f"{pre}date_earliest", f"{pre}date_latest"
     common = []
     if has_from:
@@ -85,9 +87,8 @@ def page_statement(
     if has_after:
         common.append(f"({earliest}, {key}) > (:after_date, :after_id)")
     if types:
-        assert source != "claimant", "the claims' index holds no event type"
+        assert table != "claims", "the claims table holds no event type"
         common.append(f"type IN ({', '.join(f':t{j}' for j in range(types))})")
-    id_column = "claimant_id" if source == "claimant" else "actor_id"
     by_key = [[f"{id_column} = :k{j}"] for j in range(keys)] or [[]]
 
     def branch(conds: list[str], ordered: bool = True) -> str:

@@ -1,15 +1,17 @@
 """The fast path of /events: one statement picks a page from the derived tables and returns
 each event's pre-rendered JSON (app/derived.py).
 
-It serves the common requests (at most one `actor` or one `claimant`, a date range in
-either match mode, event types except with a claimant, a cursor) when the derived tables
-match the data version; every other request takes the general path in app/queries.py. The
+It serves the common requests (at most one `actor`, `claimant` or `document`, a date range
+in either match mode, event types except with a claimant or a document, a cursor) when the
+derived tables match the data version; every other request takes the general path in
+app/queries.py. The
 statement is one ordered, limited range scan per date precision, merged: an event of
 precision p that overlaps [from, to] starts on or after `from - span(p)` (dataset_meta),
 so no scan reads events outside the range's reach. An actor's events are read from
 `actor_events`; a claimant's from the claims index on (claimant, event date precision,
-event dates), one scan per claimant included (the actor and its sub-actors), and their
-stored bodies get their claims' `matched` flags set.
+event dates), one scan per claimant included (the actor and its sub-actors); a document's
+from its claims, read whole and sorted. Under a claimant or a document the stored bodies
+get their claims' `matched` flags set.
 
 The statement's text is built and cached per shape in app/raw_sql.py (`page_statement`).
 The general path's pages take the stored bodies too (`stored_bodies`) when their filters
@@ -31,12 +33,15 @@ from app.models import claims_table as C
 from app.models import event_json_table as EJ
 from app.overlap import earliest_floor
 
-# One statement over actor_events (or the claims' claimant index) and event_json. Types
-# are read beside the keys of events and actor_events; the claims' index has none.
+# One statement over actor_events (or the claims, by claimant or document) and event_json.
+# Types are read beside the keys of events and actor_events; the claims have none.
 PAGE = Capability(
     "one-statement page",
-    frozenset({"actors", "claimants", "date_from", "date_to", "within", "types"}),
-    also=lambda f: len(f.actors) + len(f.claimants) <= 1 and not (f.types and f.claimants),
+    frozenset({"actors", "claimants", "documents", "date_from", "date_to", "within", "types"}),
+    also=lambda f: (
+        len(f.actors) + len(f.claimants) + len(f.documents) <= 1
+        and not (f.types and (f.claimants or f.documents))
+    ),
 )
 # Filters that leave each event's JSON as stored: they choose events, not claims.
 STORED_BODIES = Capability(
@@ -60,6 +65,8 @@ def page(
         source, keys = "actor", [f.actors[0].actor.id]
     elif f.claimants:
         source, keys = "claimant", list(f.claimants[0].includes)
+    elif f.documents:
+        source, keys = "document", [f.documents[0]]
     else:
         source, keys = "events", []
     params.update({f"k{j}": k for j, k in enumerate(keys)})
@@ -68,7 +75,10 @@ def page(
     if after is not None:
         params["after_date"], params["after_id"] = after
     # Without a lower date bound or a key, the (date_earliest, id) index alone is ordered.
-    per_precision = bool(keys) or (f.date_from is not None and not f.within)
+    # A document's few claims are read whole from their index and sorted.
+    per_precision = source != "document" and (
+        bool(keys) or (f.date_from is not None and not f.within)
+    )
     floors: list[bool] = []
     if per_precision:
         for i, (precision, span) in enumerate(f.spans):
@@ -83,16 +93,16 @@ def page(
     )  # fmt: skip
     bound = {k: v for k, v in params.items() if v is not None}
     rows: Sequence[Any]
-    if conn.dialect.name == "sqlite" and f.claimants:
+    if conn.dialect.name == "sqlite" and source in ("claimant", "document"):
         rows = raw_sql.distinct_rows(conn, sql, bound, limit + 1)
     elif conn.dialect.name == "sqlite":
         rows = raw_sql.sqlite_rows(conn, sql, bound)
     else:
         rows = conn.execute(stmt, bound).all()
-    if f.claimants:
+    if source in ("claimant", "document"):
         # As the bodies spell them: ids are JSON strings there.
         ids = frozenset(orjson.dumps(k)[1:-1] for k in keys)
-        return [(r[0], r[1], _with_matched(r[2], ids)) for r in rows]
+        return [(r[0], r[1], _with_matched(r[2], ids, source)) for r in rows]
     return list(rows)
 
 
@@ -139,33 +149,34 @@ def _patched(body: bytes, shown: dict[str, bool]) -> bytes:
     return orjson.dumps(event)
 
 
-_CLAIMANT = b'"claimant":{"id":"'
 _MATCHED, _UNMATCHED = b'"matched":true', b'"matched":false'
 
 
-def _with_matched(body: bytes, claimants: frozenset[bytes]) -> bytes:
+def _with_matched(body: bytes, ids: frozenset[bytes], key: str) -> bytes:
     """A stored body (every claim matched, as with no claim filter) with `matched` saying
-    which claims a claimant filter matches, as the general path renders it.
+    which claims match a filter on the claims' `key` (claimant or document), as the general
+    path renders it.
 
     Patched as bytes: parsing and re-serialising 50 bodies cost about 1 ms a page. Each
-    claim's `claimant` comes before its `matched` and no other object has either key, and
-    JSON strings escape their quotes, so each `"claimant":{"id":"` starts a segment holding
-    that claim's one `"matched":true`. Anything else takes the parsed path."""
-    parts = body.split(_CLAIMANT)
+    claim's `claimant` and `document` come before its `matched`, no other object has these
+    keys, and JSON strings escape their quotes, so each `"claimant":{"id":"` starts a
+    segment holding that claim's one `"matched":true`. Anything else takes the parsed path."""
+    opener = b'"' + key.encode() + b'":{"id":"'
+    parts = body.split(opener)
     for i in range(1, len(parts)):
         part = parts[i]
-        if part[: part.find(b'"')] in claimants:
+        if part[: part.find(b'"')] in ids:
             continue
         if part.count(_MATCHED) != 1:
-            return _with_matched_parsed(body, claimants)
+            return _with_matched_parsed(body, ids, key)
         parts[i] = part.replace(_MATCHED, _UNMATCHED, 1)
-    return _CLAIMANT.join(parts)
+    return opener.join(parts)
 
 
-def _with_matched_parsed(body: bytes, claimants: frozenset[bytes]) -> bytes:
+def _with_matched_parsed(body: bytes, ids: frozenset[bytes], key: str) -> bytes:
     event = orjson.loads(body)
     for claim in event["claims"]:
-        claim["matched"] = orjson.dumps(claim["claimant"]["id"])[1:-1] in claimants
+        claim["matched"] = orjson.dumps(claim[key]["id"])[1:-1] in ids
     return orjson.dumps(event)
 
 

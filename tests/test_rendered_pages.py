@@ -12,7 +12,7 @@ import httpx
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, delete, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, select, text, update
 
 from app import dataset_meta, derived, migrate, queries, rendered_pages
 from app.actor_index import ActorIndex
@@ -23,6 +23,7 @@ from app.loader import load_dataset, validate_seeds
 from app.main import create_app
 from app.models import (
     actor_events_table,
+    claims_table,
     dataset_meta_table,
     event_json_table,
     running_counts_table,
@@ -60,6 +61,12 @@ FILTERS: list[dict[str, Any]] = [
         "to": date(2024, 12, 31),
     },
 ]
+# A document's claims: read whole, several on one event.
+DOCUMENT_FILTERS: list[dict[str, Any]] = [
+    {"document": "002_dc97aa6148c96c29"},
+    {"document": "000_d40e8277d782d5f4", "from": date(2024, 10, 1), "to": date(2024, 10, 31)},
+    {"document": "004_6af0ef2c71c73676", "from": date(2024, 1, 1), "within": True},
+]
 
 
 def _filter(conn: Connection, spec: dict[str, Any]) -> TimelineFilter:
@@ -68,8 +75,10 @@ def _filter(conn: Connection, spec: dict[str, Any]) -> TimelineFilter:
     assert meta.spans is not None
     actors = (index.resolve(spec["actor"]),) if "actor" in spec else ()
     claimants = (index.resolve(spec["claimant"]),) if "claimant" in spec else ()
+    documents = (spec["document"],) if "document" in spec else ()
     return TimelineFilter(
-        actors=actors, claimants=claimants, date_from=spec.get("from"), date_to=spec.get("to"),
+        actors=actors, claimants=claimants, documents=documents,
+        date_from=spec.get("from"), date_to=spec.get("to"),
         within=spec.get("within", False), types=spec.get("types", ()),
         spans=tuple(sorted(meta.spans.items())), fresh=meta.derived, fast=True,
     )  # fmt: skip
@@ -110,16 +119,27 @@ def generated(engine: Engine, database_url: str) -> Engine:
     return engine
 
 
-@pytest.mark.parametrize("spec", FILTERS, ids=str)
+@pytest.mark.parametrize("spec", FILTERS + DOCUMENT_FILTERS, ids=str)
 def test_fast_path_equals_general_path_on_the_seeds(seeded: Engine, spec: dict[str, Any]) -> None:
     with seeded.connect() as conn:
         for limit in (1, 7, 50):
-            _pages_agree(conn, spec, limit)
+            seen = _pages_agree(conn, spec, limit)
+            assert seen or "document" not in spec
 
 
 def test_fast_path_equals_general_path_on_generated_data(generated_engine: Engine) -> None:
     with generated_engine.connect() as conn:
         totals = [_pages_agree(conn, spec, 97) for spec in FILTERS]
+        # The documents with the most claims, and one claimed on several events.
+        busiest = conn.execute(
+            select(claims_table.c.document_id)
+            .group_by(claims_table.c.document_id)
+            .order_by(func.count().desc(), claims_table.c.document_id)
+            .limit(3)
+        ).scalars()
+        for doc in busiest:
+            for limit in (1, 3):
+                assert _pages_agree(conn, {"document": doc}, limit)
     assert totals[0] == 2000 and all(totals), totals
 
 
@@ -259,6 +279,14 @@ URLS = [
     "/events?claimant=KOR&actor=DPRK",
     "/events?claimant=KOR&claimant=UKR",
     "/events?claimant=KORR",
+    "/events?document=002_dc97aa6148c96c29&limit=2",
+    "/events?document=000_d40e8277d782d5f4&from=2024-10&to=2024-10",
+    "/events?document=000_d40e8277d782d5f4&from=2030",
+    "/events?document=nope",
+    "/events?document=",
+    "/events?document=002_dc97aa6148c96c29&document=000_d40e8277d782d5f4",
+    "/events?document=002_dc97aa6148c96c29&claimant=KOR",
+    "/events?document=002_dc97aa6148c96c29&type=statement",
     "/events?known_as_of=2024-10-31",
     "/events?type=deployment&actor=dprk",
     "/events?actor=dprk&q=Koursk",
@@ -446,20 +474,21 @@ def test_the_echoed_filters_follow_a_reload(sqlite_url: str, seeds_copy: Path) -
     assert (before, after) == ("North Korea", "Democratic People's Republic of Korea")
 
 
-def test_matched_flags_patched_as_bytes_equal_the_parsed_patch(seeded: Engine) -> None:
-    """The byte patch of a claimant page's bodies gives the bytes the parsed patch gives, for
-    every stored body and claimant set, including sets that match none or all claims."""
+@pytest.mark.parametrize("key", ["claimant", "document"])
+def test_matched_flags_patched_as_bytes_equal_the_parsed_patch(seeded: Engine, key: str) -> None:
+    """The byte patch of a claimant's or a document's page gives the bytes the parsed patch
+    gives, for every stored body and set of ids, including sets that match none or all."""
     with seeded.connect() as conn:
         bodies = [b for (b,) in conn.execute(select(event_json_table.c.body))]
-    claimants = sorted({c["claimant"]["id"] for b in bodies for c in orjson.loads(b)["claims"]})
-    sets = [frozenset(), frozenset(claimants)] + [frozenset(claimants[i::5]) for i in range(5)]
+    every = sorted({c[key]["id"] for b in bodies for c in orjson.loads(b)["claims"]})
+    sets = [frozenset(), frozenset(every)] + [frozenset(every[i::3]) for i in range(3)]
     patched_some = False
     for ids in sets:
         wanted = frozenset(orjson.dumps(i)[1:-1] for i in ids)
         for body in bodies:
-            got = rendered_pages._with_matched(body, wanted)
-            assert got == rendered_pages._with_matched_parsed(body, wanted)
+            got = rendered_pages._with_matched(body, wanted, key)
+            assert got == rendered_pages._with_matched_parsed(body, wanted, key)
             flags = [c["matched"] for c in orjson.loads(got)["claims"]]
-            assert flags == [c["claimant"]["id"] in ids for c in orjson.loads(body)["claims"]]
+            assert flags == [c[key]["id"] in ids for c in orjson.loads(body)["claims"]]
             patched_some |= got != body and True in flags
     assert patched_some

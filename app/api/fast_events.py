@@ -1,6 +1,6 @@
-"""A pure-ASGI route for the hottest requests, `GET /events` with at most one `actor` or one
-`claimant`, a date range and a cursor, answered from the derived tables without FastAPI's
-machinery.
+"""A pure-ASGI route for the hottest requests, `GET /events` with at most one `actor`,
+`claimant` or `document`, a date range and a cursor, answered from the derived tables
+without FastAPI's machinery.
 
 FastAPI's parameter solving and the threadpool hop cost more than the query itself. This
 route parses the same parameters with the same
@@ -117,6 +117,8 @@ class _Request:
                 if not rendered_pages.PAGE.applies(f):
                     raise Declined
                 rows = rendered_pages.page(conn, f, self.limit, self.cursor)
+                if not rows and f.documents:
+                    raise Declined  # perhaps no such document: the general route says
         except SQLAlchemyError:
             raise Declined from None  # the general route reports it
         headers: list[tuple[bytes, bytes]] = []
