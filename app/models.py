@@ -139,12 +139,14 @@ class Claim(SQLModel, table=True):
     # The day the claim became public: its document's latest possible publication day.
     known_from: date
     note: str | None = Field(default=None, sa_type=Text)
-    # The event's dates, copied so that /claims?claimant=… reads one index range in
+    # The event's dates and type, copied so that /claims?claimant=… reads one index range in
     # timeline order instead of sorting every claim of the claimant, and /events?claimant=…
     # one range per date precision, as actor_events does for actors.
     event_date_earliest: date
     event_date_precision: str = Field(max_length=10)
     event_date_latest: date
+    # The event's type, for /events?claimant=…&type=… from the same index.
+    event_type: str = Field(max_length=40)
 
     __table_args__ = (
         Index("ix_claims_event_id", "event_id"),
@@ -162,6 +164,7 @@ class Claim(SQLModel, table=True):
             "event_date_earliest",
             "event_id",
             "event_date_latest",
+            "event_type",
         ),
         Index("ix_claims_document_id", "document_id"),
         Index("ix_claims_known_from", "known_from"),

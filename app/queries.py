@@ -372,8 +372,9 @@ def page_claims(
         conds.append(tuple_(E.c.date_earliest, C.c.id) > tuple_(*after))
     stmt = (
         select(
-            # the event's own columns below carry the dates (claims' copies would clash)
-            *[c for c in C.c if not c.name.startswith("event_date_")],
+            # the event's own columns below carry its dates and type (the claims' copies
+            # would clash)
+            *[c for c in C.c if not c.name.startswith(("event_date_", "event_type"))],
             true().label("matched"),
             E.c.type.label("event_type"),
             E.c.title.label("event_title"),

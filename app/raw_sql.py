@@ -87,8 +87,7 @@ def page_statement(
     if has_after:
         common.append(f"({earliest}, {key}) > (:after_date, :after_id)")
     if types:
-        assert table != "claims", "the claims table holds no event type"
-        common.append(f"type IN ({', '.join(f':t{j}' for j in range(types))})")
+        common.append(f"{pre}type IN ({', '.join(f':t{j}' for j in range(types))})")
     by_key = [[f"{id_column} = :k{j}"] for j in range(keys)] or [[]]
 
     def branch(conds: list[str], ordered: bool = True) -> str:

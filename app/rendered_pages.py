@@ -2,14 +2,13 @@
 each event's pre-rendered JSON (app/derived.py).
 
 It serves the common requests (at most one `actor`, `claimant` or `document`, a date range
-in either match mode, event types except with a claimant or a document, a cursor) when the
-derived tables match the data version; every other request takes the general path in
-app/queries.py. The
-statement is one ordered, limited range scan per date precision, merged: an event of
-precision p that overlaps [from, to] starts on or after `from - span(p)` (dataset_meta),
-so no scan reads events outside the range's reach. An actor's events are read from
-`actor_events`; a claimant's from the claims index on (claimant, event date precision,
-event dates), one scan per claimant included (the actor and its sub-actors); a document's
+in either match mode, event types, a cursor) when the derived tables match the data
+version; every other request takes the general path in app/queries.py. The statement is
+one ordered, limited range scan per date precision, merged: an event of precision p that
+overlaps [from, to] starts on or after `from - span(p)` (dataset_meta), so no scan reads
+events outside the range's reach. An actor's events are read from `actor_events`; a
+claimant's from the claims index on (claimant, event date precision, event dates, event
+type), one scan per claimant included (the actor and its sub-actors); a document's
 from its claims, read whole and sorted. Under a claimant or a document the stored bodies
 get their claims' `matched` flags set.
 
@@ -33,15 +32,12 @@ from app.models import claims_table as C
 from app.models import event_json_table as EJ
 from app.overlap import earliest_floor
 
-# One statement over actor_events (or the claims, by claimant or document) and event_json.
-# Types are read beside the keys of events and actor_events; the claims have none.
+# One statement over actor_events (or the claims, by claimant or document) and event_json;
+# each holds its events' dates and types.
 PAGE = Capability(
     "one-statement page",
     frozenset({"actors", "claimants", "documents", "date_from", "date_to", "within", "types"}),
-    also=lambda f: (
-        len(f.actors) + len(f.claimants) + len(f.documents) <= 1
-        and not (f.types and (f.claimants or f.documents))
-    ),
+    also=lambda f: len(f.actors) + len(f.claimants) + len(f.documents) <= 1,
 )
 # Filters that leave each event's JSON as stored: they choose events, not claims.
 STORED_BODIES = Capability(

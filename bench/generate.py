@@ -161,6 +161,7 @@ class Pending:
     figures: list[tuple[Any, ...]]
     earliest_iso: str
     latest_iso: str
+    event_type: str
 
 
 @dataclass
@@ -311,7 +312,7 @@ def batches(
                     [cid, eid, claimant, quote, _STANCES[int(rand() * len(_STANCES))],
                      _HEDGES[int(rand() * len(_HEDGES))]],
                     when.earliest, when.precision.value, when.latest, [], [],
-                    iso(when.earliest), iso(when.latest),
+                    iso(when.earliest), iso(when.latest), event[1],
                 )  # fmt: skip
                 pending.append(item)
                 for pos, outlet in enumerate(sample(outlets, randint(0, 2))):
@@ -349,9 +350,10 @@ def _flush_document(b: Batch, claims: list[Pending], number: str, renderer: Rend
         # Same column order as the claims table; the renderer's copy keeps date objects.
         row = (cid, eid, doc_id, claimant, quote, offset, offset + len(quote), stance, hedge,
                None, None, None, published_iso, None, p.earliest_iso, p.precision,
-               p.latest_iso)  # fmt: skip
+               p.latest_iso, p.event_type)  # fmt: skip
         rows.append(row)
-        dated.append((*row[:12], published, None, p.earliest, p.precision, p.latest))
+        dated.append((*row[:12], published, None, p.earliest, p.precision, p.latest,
+                      p.event_type))  # fmt: skip
         b.claim_via.extend(p.via)
         b.figures.extend(p.figures)
         parts.append(quote)

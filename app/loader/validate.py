@@ -313,7 +313,7 @@ def _build(
         )
     ds.tables["claims"], ds.tables["claim_via"], ds.tables["figures"] = [], [], []
     event_dates = {
-        e["id"]: (e["date_earliest"], e["date_precision"], e["date_latest"])
+        e["id"]: (e["date_earliest"], e["date_precision"], e["date_latest"], e["type"])
         for e in ds.tables["events"]
     }
     for _, claim, doc_id, claimed in claims:
@@ -330,6 +330,7 @@ def _build(
             "event_date_earliest": event_dates[claim.event][0],
             "event_date_precision": event_dates[claim.event][1],
             "event_date_latest": event_dates[claim.event][2],
+            "event_type": event_dates[claim.event][3],
         })  # fmt: skip
         ds.tables["claim_via"].extend(
             {"claim_id": claim.id, "position": i, "actor_id": via}
