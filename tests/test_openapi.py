@@ -7,6 +7,7 @@ import importlib
 import inspect
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -370,3 +371,90 @@ def test_generated_client_has_one_class_per_enum(generated_client: ModuleType) -
                    "claims.list_claims"):  # fmt: skip
         source = inspect.getsource(importlib.import_module(f"claimline_client.api.{module}"))
         assert "date_match: DateMatch | Unset" in source, module
+
+
+TS_DIR = Path(__file__).parent / "clients" / "ts"
+
+
+def _ts_unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true requires the TypeScript client check: {reason}", pytrace=False)
+    pytest.skip(f"TypeScript client check skipped: {reason}")
+
+
+def _installed(modules: Path) -> bool:
+    """node_modules holds what package-lock.json pins (npm records it in .package-lock.json)."""
+    recorded = modules / ".package-lock.json"
+    if not recorded.exists():
+        return False
+    versions = [
+        {k: v.get("version") for k, v in json.loads(path.read_text())["packages"].items() if k}
+        for path in (TS_DIR / "package-lock.json", recorded)
+    ]
+    return versions[0] == versions[1]
+
+
+@pytest.fixture(scope="session")
+def ts_node_modules() -> Path:
+    """tests/clients/ts/node_modules as package-lock.json pins it, installed by `npm ci`
+    (.ci/run does it first) when absent or stale."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        _ts_unavailable("node and npm are not on PATH (Debian: apt-get install nodejs npm)")
+    modules = TS_DIR / "node_modules"
+    if not _installed(modules):
+        result = subprocess.run(
+            [str(npm), "ci", "--no-audit", "--no-fund"], cwd=TS_DIR,
+            capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+        if result.returncode != 0 or not _installed(modules):
+            _ts_unavailable(f"`npm ci` in {TS_DIR} failed:\n{result.stdout}{result.stderr}")
+    return modules
+
+
+def _node(*args: str, cwd: Path) -> str:
+    result = subprocess.run(
+        ["node", *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, f"node {' '.join(args)}:\n{result.stdout}{result.stderr}"
+    return result.stdout
+
+
+def test_generated_typescript_client_reads_etag_and_link(
+    server: str, spec: dict[str, Any], ts_node_modules: Path, tmp_path: Path
+) -> None:
+    """openapi-typescript types the served document, tsc checks them and check.ts (declared
+    headers, one DateMatch), and openapi-fetch reads events, ETag and Link from a server."""
+    (tmp_path / "openapi.json").write_text(json.dumps(spec), encoding="utf-8")
+    for name in ("check.ts", "tsconfig.json"):
+        shutil.copyfile(TS_DIR / name, tmp_path / name)
+    (tmp_path / "package.json").write_text('{"type": "module"}', encoding="utf-8")
+    (tmp_path / "node_modules").symlink_to(ts_node_modules, target_is_directory=True)
+    cli = "node_modules/openapi-typescript/bin/cli.js"
+    _node(cli, "openapi.json", "--output", "schema.d.ts", cwd=tmp_path)
+    types = (tmp_path / "schema.d.ts").read_text(encoding="utf-8")
+    assert '"overlap" | "within"' in types
+    assert types.count('"overlap" | "within"') == 1, "DateMatch is spelled out more than once"
+    assert types.count('date_match?: components["schemas"]["DateMatch"]') == 4
+    _node("node_modules/typescript/bin/tsc", "-p", "tsconfig.json", cwd=tmp_path)
+
+    read = json.loads(_node("out/check.js", server, cwd=tmp_path))
+    params = {
+        "actor": "DPRK",
+        "limit": 2,
+        "date_match": "within",
+        "from": "2024-10",
+        "to": "2024-12",
+    }
+    direct = httpx.get(f"{server}/events", params=params)
+    body = direct.json()
+    assert read["ids"] == [event["id"] for event in body["data"]]
+    assert read["dateMatch"] == "within"
+    assert read["etag"] == direct.headers["etag"]
+    assert read["cacheControl"] == "public, no-cache"
+    assert read["link"] == direct.headers["link"] == f'<{body["next"]}>; rel="next"'
+    assert (read["next"], read["nextCursor"]) == (body["next"], body["next_cursor"])
+    following = httpx.get(f"{server}/events", params={**params, "cursor": body["next_cursor"]})
+    assert read["secondIds"] == [event["id"] for event in following.json()["data"]]
+    assert (read["unchangedStatus"], read["unchangedEtag"]) == (304, read["etag"])
+    assert read["hedges"] == [c["hedge"] for e in body["data"] for c in e["claims"]]
