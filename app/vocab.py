@@ -29,9 +29,8 @@ class EventType(StrEnum):
 
 
 class Facet(StrEnum):
-    """What /events/facets can count by (app/facets.py): the event's `type`, the `year`s
-    its date overlaps, its `actor`s and its claims' `claimant`s (an actor's count includes
-    its sub-actors' events)."""
+    """What /events/facets can count by: the event's `type`, the `year`s its date overlaps,
+    its `actor`s and its claims' `claimant`s (an actor's count includes its sub-actors')."""
 
     type = "type"
     year = "year"
