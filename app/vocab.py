@@ -6,6 +6,13 @@ from enum import StrEnum
 
 
 class EventType(StrEnum):
+    """What kind of happening an event is: `deployment` (troops sent or present somewhere),
+    `casualties` (killed or wounded), `combat`, `training`, `diplomatic_reaction` (a
+    government's response), `statement` (a declaration that is itself the news), `denial`,
+    `agreement` (a treaty or pact), `arms_transfer`, `intelligence_assessment` (an
+    intelligence service's finding), `summit` (a meeting of leaders), `desertion`,
+    `analysis` (an expert's or outlet's reading of the situation)."""
+
     deployment = "deployment"
     casualties = "casualties"
     combat = "combat"
@@ -22,7 +29,8 @@ class EventType(StrEnum):
 
 
 class Facet(StrEnum):
-    """What /events/facets can count by (app/facets.py)."""
+    """What /events/facets can count by: the event's `type`, the `year`s its date overlaps,
+    its `actor`s and its claims' `claimant`s (an actor's count includes its sub-actors')."""
 
     type = "type"
     year = "year"
@@ -30,7 +38,19 @@ class Facet(StrEnum):
     claimant = "claimant"
 
 
+class DateMatch(StrEnum):
+    """How an event's date interval must meet a `from`/`to` range: `overlap` (any day in
+    common) or `within` (wholly inside the range)."""
+
+    overlap = "overlap"
+    within = "within"
+
+
 class ActorKind(StrEnum):
+    """What sort of actor this is. `unattributed` is the one pseudo-actor that claims a
+    document's own narration when its outlet is unknown; `coalition` is a grouping of states
+    (such as "the West"); `group` an unnamed collective (a country's officials, experts)."""
+
     state = "state"
     armed_force = "armed_force"
     government_agency = "government_agency"
@@ -45,6 +65,10 @@ class ActorKind(StrEnum):
 
 
 class Role(StrEnum):
+    """The actor's part in an event: `agent` (acts: sends, fights, declares), `partner`
+    (acts with the agent), `target` (acted against), `recipient` (receives: troops, arms,
+    support), `subject` (what the event is about, without acting in it)."""
+
     agent = "agent"
     partner = "partner"
     target = "target"
@@ -53,12 +77,21 @@ class Role(StrEnum):
 
 
 class Stance(StrEnum):
+    """Whether the claim affirms or rejects its event: `asserts`, `denies`, or `neither`
+    (neither confirms nor denies, as in "ne confirme ni ne nie")."""
+
     asserts = "asserts"
     denies = "denies"
     neither = "neither"
 
 
 class Hedge(StrEnum):
+    """How firmly the document attributes the claim, from firmest to weakest: `confirmed`
+    (the claimant says it is established), `asserted` (a plain statement), `estimated` (an
+    estimate or assessment: "estiment"), `reported` (relayed: "selon", "a rapporté"),
+    `alleged` (conditional or doubted: "auraient", "prétendue"), `expected` (about the
+    future: "devrait", "probablement"), `speculative` ("pourrait", "possiblement")."""
+
     confirmed = "confirmed"
     asserted = "asserted"
     estimated = "estimated"
@@ -69,6 +102,10 @@ class Hedge(StrEnum):
 
 
 class Quantity(StrEnum):
+    """What a figure counts: troops sent, present, pledged, trained, additional (beyond an
+    earlier figure), killed or wounded, deserted, or in one group; a number of brigades or
+    a brigade's size; Russia's total losses, or its casualties per day."""
+
     troops_sent = "troops_sent"
     troops_present = "troops_present"
     troops_pledged = "troops_pledged"
@@ -84,6 +121,11 @@ class Quantity(StrEnum):
 
 
 class Qualifier(StrEnum):
+    """How a figure's words bound it, and so which of `low` and `high` are set: `exact` and
+    `about` set both, equal; `at_least` and `more_than` set `low`; `up_to` sets `high`;
+    `range` sets both; `vague` ("des milliers") sets `low` to the order of magnitude, the
+    words being in `text`."""
+
     exact = "exact"
     about = "about"
     at_least = "at_least"
@@ -94,12 +136,18 @@ class Qualifier(StrEnum):
 
 
 class Unit(StrEnum):
+    """What a figure's number is of: `soldiers`, `brigades` or `casualties`."""
+
     soldiers = "soldiers"
     brigades = "brigades"
     casualties = "casualties"
 
 
 class Precision(StrEnum):
+    """How precisely a date is known: `day`, `month`, `season` (meteorological, northern
+    hemisphere: autumn is September to November, winter 2024 is December 2024 to February
+    2025), `year`, or `range` (an EDTF interval `A/B` between two such dates)."""
+
     day = "day"
     month = "month"
     season = "season"
@@ -108,11 +156,17 @@ class Precision(StrEnum):
 
 
 class Confidence(StrEnum):
+    """How sure the curators are of a document's publication date: `high`, `medium`,
+    `low`."""
+
     high = "high"
     medium = "medium"
     low = "low"
 
 
 class DateBasis(StrEnum):
+    """Where a document's publication date comes from: `stated` (the text gives it) or
+    `inferred` (deduced from what the text reports; `published_evidence` says how)."""
+
     stated = "stated"
     inferred = "inferred"

@@ -22,7 +22,7 @@ from app.dataset_meta import Meta
 from app.edtf import EdtfError, parse_edtf
 from app.filters import TimelineFilter
 from app.state import AppState, Catalog, UnknownPlaceError
-from app.vocab import EventType, Hedge
+from app.vocab import DateMatch, EventType, Hedge
 
 MAX_LIMIT = 500
 DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}){0,2}$"
@@ -259,12 +259,12 @@ def timeline_filter(
         ),
     ] = None,
     date_match: Annotated[
-        Literal["overlap", "within"],
+        DateMatch,
         Query(
             description="`overlap` (default): an event matches when its date interval overlaps the "
             "range; `within`: only events wholly inside it"
         ),
-    ] = "overlap",
+    ] = DateMatch.overlap,
     claimant: Annotated[
         list[str],
         Query(
@@ -320,7 +320,7 @@ def timeline_filter(
         raise invalid_parameter("from", f"`from` ({from_}) is after `to` ({to})", from_)
     return FilterInput(
         actor=actor, claimant=claimant, via=via, source=source, date_from=date_from,
-        date_to=date_to, within=date_match == "within", types=tuple(t.value for t in type),
+        date_to=date_to, within=date_match == DateMatch.within, types=tuple(t.value for t in type),
         documents=document, hedges=tuple(h.value for h in hedge),
         known_as_of=_day("known_as_of", known_as_of), search=_search_terms(q),
         locations=tuple((value, _place_key(value)) for value in location),
@@ -358,6 +358,8 @@ def _argument(name: str, value: str) -> Any:
     hint = _HINTS[name]
     if get_origin(hint) is Literal and value not in get_args(hint):
         raise ValueError(value)
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return hint(value)
     if get_origin(hint) is list:
         (item,) = get_args(hint)
         return [item(value) if isinstance(item, type) and issubclass(item, Enum) else value]

@@ -31,8 +31,19 @@ from app.assemble import actor_ref
 from app.cursor import encode_cursor
 from app.filters import TimelineFilter
 
+# The Link header `Listing.respond` (and the fast /events route) sends with a next page.
+LINK_HEADER = {
+    "Link": {
+        "description": 'The next page, as `<URL>; rel="next"` (RFC 8288), the same URL as the '
+        "body's `next`; absent on the last page",
+        "schema": {"type": "string"},
+        "example": "<http://127.0.0.1:8000/events?actor=DPRK&limit=2&cursor="
+        "WyJldmVudHMiLCIyMDE5LTA0LTI1Iiwia2ltLXB1dGluLXN1bW1pdC12bGFkaXZvc3Rvay0yMDE5Il0>;"
+        ' rel="next"',
+    }
+}
 ROUTE_OPTIONS: dict[str, Any] = {
-    "responses": PROBLEM_RESPONSES,
+    "responses": {200: {"headers": LINK_HEADER}, **PROBLEM_RESPONSES},
     "dependencies": [Depends(only_params(*FILTER_PARAMS, *PAGE_PARAMS))],
 }
 

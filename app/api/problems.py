@@ -29,20 +29,50 @@ log = logging.getLogger("claimline")
 
 
 class FieldProblem(BaseModel):
+    """What is wrong with one parameter of the request."""
+
     name: str = Field(description="The parameter or field", examples=["actor"])
     location: str = Field(description="query, path, header or body", examples=["query"])
-    reason: str = Field(examples=["unknown actor 'DPRKK'; did you mean 'dprk' (North Korea)?"])
-    value: Any | None = Field(default=None, examples=["DPRKK"])
-    suggestions: list[str] | None = Field(default=None, examples=[["dprk"]])
+    reason: str = Field(
+        description="What is wrong with it, and what would be accepted",
+        examples=["unknown actor 'DPRKK'; did you mean 'dprk' (North Korea)?"],
+    )
+    value: Any | None = Field(
+        default=None, description="The value as received, when it is text or a number",
+        examples=["DPRKK"],
+    )  # fmt: skip
+    suggestions: list[str] | None = Field(
+        default=None,
+        description="Accepted values close to the one given (actor ids, place names, "
+        "document ids), closest first",
+        examples=[["dprk"]],
+    )
 
 
 class Problem(BaseModel):
-    type: str = Field(examples=[TYPE_BASE + "invalid-parameter"])
-    title: str = Field(examples=["Invalid request parameter"])
-    status: int = Field(examples=[422])
-    detail: str = Field(examples=["unknown actor 'DPRKK'; did you mean 'dprk' (North Korea)?"])
-    instance: str | None = Field(default=None, examples=["/events?actor=DPRKK"])
-    errors: list[FieldProblem] | None = None
+    """An error, as RFC 9457 problem details (`application/problem+json`)."""
+
+    type: str = Field(
+        description="A URI naming the kind of problem; its last segment is a stable slug "
+        "(invalid-parameter, unknown-parameter, not-found, not-ready, ...)",
+        examples=[TYPE_BASE + "invalid-parameter"],
+    )
+    title: str = Field(
+        description="A short summary of the kind of problem (the HTTP status phrase, or "
+        "'Invalid request parameter')",
+        examples=["Invalid request parameter"],
+    )
+    status: int = Field(description="The HTTP status code", examples=[422])
+    detail: str = Field(
+        description="What went wrong with this request, in a sentence fit for a user",
+        examples=["unknown actor 'DPRKK'; did you mean 'dprk' (North Korea)?"],
+    )
+    instance: str | None = Field(
+        default=None, description="The request's path and query", examples=["/events?actor=DPRKK"]
+    )
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="On a 422: one entry per invalid parameter"
+    )
     request_id: str | None = Field(
         default=None,
         description="On a 500: the id under which the error was logged, to quote in a report",
@@ -233,19 +263,43 @@ def _schema_at_head(request: Request) -> bool:
         return False
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}
-    for status, description in (
-        (400, "Bad request: an unknown query parameter"),
-        (422, "A parameter is invalid: unknown actor, bad date, bad cursor, limit out of range"),
-        (500, "An error of the service's own, logged under the body's `request_id`"),
-        (
-            503,
-            "The database cannot answer now, or is not migrated yet; retry after "
-            "`Retry-After` seconds (see /readyz)",
-        ),
-    )
+ERROR_DESCRIPTIONS = {
+    400: "An unknown query parameter (a typo would otherwise widen the results silently)",
+    404: "No such id; the detail suggests close ones where it can",
+    422: "A parameter is invalid: an unknown actor, place or document (with the closest "
+    "names in `errors[].suggestions`), a bad date, `from` after `to`, a bad cursor, a "
+    "limit out of range, a value outside its vocabulary",
+    500: "An error of the service's own, logged under the body's `request_id`",
+    503: "The database cannot answer now, its schema is not migrated yet, or the search "
+    "index is being rebuilt; retry after `Retry-After` seconds (/readyz says when ready)",
 }
-NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {
-    404: {"model": Problem, "description": "No such resource", "content": {PROBLEM_MEDIA_TYPE: {}}}
+RETRY_AFTER_HEADER = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying",
+        "schema": {"type": "integer"},
+        "example": RETRY_AFTER,
+    }
 }
+
+
+def problem_responses(
+    *statuses: int, retry_after: bool = True, **descriptions: str
+) -> dict[int | str, dict[str, Any]]:
+    """The documented error responses of a route: 400 and 500 on every route (each rejects
+    unknown parameters), the given `statuses` besides; `descriptions` (`s503=...`) replace
+    the usual ones, and `retry_after` says whether a 503 carries `Retry-After`."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in sorted({400, 500, *statuses}):
+        response: dict[str, Any] = {
+            "model": Problem,
+            "description": descriptions.get(f"s{status}", ERROR_DESCRIPTIONS[status]),
+            "content": {PROBLEM_MEDIA_TYPE: {}},
+        }
+        if status == 503 and retry_after:
+            response["headers"] = RETRY_AFTER_HEADER
+        out[status] = response
+    return out
+
+
+PROBLEM_RESPONSES = problem_responses(422, 503)
+NOT_FOUND_RESPONSE = problem_responses(404, 503)

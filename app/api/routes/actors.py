@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from app import queries, schemas
 from app.actor_index import ActorIndex
 from app.aliases import normalize_name
 from app.api.deps import only_params, open_session
-from app.api.problems import NOT_FOUND_RESPONSE, PROBLEM_RESPONSES, ProblemError
+from app.api.problems import NOT_FOUND_RESPONSE, ProblemError, problem_responses
 from app.vocab import ActorKind
 
 router = APIRouter(tags=["actors"])
@@ -34,7 +34,8 @@ def _actors(conn: Any, index: ActorIndex, rows: Any) -> list[schemas.Actor]:
     operation_id="listActors",
     summary="List actors with their aliases",
     response_model=list[schemas.Actor],
-    responses=PROBLEM_RESPONSES,
+    response_description="The matching actors, by id",
+    responses=problem_responses(422, 503),
     dependencies=[Depends(only_params("kind", "q"))],
 )
 def list_actors(
@@ -65,10 +66,16 @@ def list_actors(
     operation_id="getActor",
     summary="Get one actor",
     response_model=schemas.Actor,
+    response_description="The actor, with its aliases, parent and sub-actors",
     responses=NOT_FOUND_RESPONSE,
     dependencies=[Depends(only_params())],
 )
-def get_actor(actor_id: str, request: Request) -> schemas.Actor:
+def get_actor(
+    actor_id: Annotated[
+        str, Path(description="The actor's id (not an alias)", examples=["kor-nis"])
+    ],
+    request: Request,
+) -> schemas.Actor:
     with open_session(request) as s:
         if actor_id not in s.index.actors:
             hints = ", ".join(f"{a.id!r}" for a in s.index.suggest(actor_id))

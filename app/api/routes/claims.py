@@ -16,6 +16,7 @@ router = APIRouter(tags=["claims"])
     operation_id="listClaims",
     summary="List claims, with the same filters as /events",
     response_model=schemas.ClaimPage,
+    response_description="A page of claims, with the cursor of the next",
     **ROUTE_OPTIONS,
 )
 def list_claims(listing: ClaimsListing) -> Response:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 
 from app import queries, schemas
 from app.actor_index import ActorIndex
 from app.api.deps import only_params, open_session
-from app.api.problems import NOT_FOUND_RESPONSE, ProblemError
+from app.api.problems import NOT_FOUND_RESPONSE, ProblemError, problem_responses
 from app.assemble import actor_ref
 
 router = APIRouter(tags=["documents"])
@@ -35,6 +35,8 @@ def _summary_fields(index: ActorIndex, r: Any) -> dict[str, Any]:
     operation_id="listDocuments",
     summary="List source documents (metadata, without the text)",
     response_model=list[schemas.DocumentSummary],
+    response_description="Every document's metadata, earliest published first",
+    responses=problem_responses(503),
     dependencies=[Depends(only_params())],
 )
 def list_documents(request: Request) -> list[schemas.DocumentSummary]:
@@ -48,10 +50,16 @@ def list_documents(request: Request) -> list[schemas.DocumentSummary]:
     operation_id="getDocument",
     summary="Get one document with its full text",
     response_model=schemas.DocumentFull,
+    response_description="The document's metadata and full text",
     responses=NOT_FOUND_RESPONSE,
     dependencies=[Depends(only_params())],
 )
-def get_document(document_id: str, request: Request) -> schemas.DocumentFull:
+def get_document(
+    document_id: Annotated[
+        str, Path(description="The document's id", examples=["000_d40e8277d782d5f4"])
+    ],
+    request: Request,
+) -> schemas.DocumentFull:
     with open_session(request) as s:
         rows = queries.documents(s.conn, document_id)
         if not rows:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app import queries, rendered_pages, schemas
 from app.api.deps import FILTER_PARAMS, FilterDep, Session, only_params, open_session
@@ -26,6 +26,7 @@ router = APIRouter(tags=["events"])
     operation_id="listEvents",
     summary="List events in chronological order",
     response_model=schemas.EventPage,
+    response_description="A page of events, with the cursor of the next",
     **ROUTE_OPTIONS,
 )
 def list_events(listing: EventsListing) -> Response:
@@ -51,6 +52,7 @@ def _events(s: Session, f: TimelineFilter, rows: Sequence[Any]) -> dict[str, Any
     operation_id="countEventFacets",
     summary="Count the matching events by type, year, actor and claimant",
     response_model=schemas.EventFacets,
+    response_description="The total and the requested counts, with the filters as read",
     responses=PROBLEM_RESPONSES,
     dependencies=[Depends(only_params(*FILTER_PARAMS, "facet"))],
 )
@@ -80,10 +82,16 @@ def event_facets(
     operation_id="getEvent",
     summary="Get one event with all its claims",
     response_model=schemas.Event,
+    response_description="The event, with its actors and every claim",
     responses=NOT_FOUND_RESPONSE,
     dependencies=[Depends(only_params())],
 )
-def get_event(event_id: str, request: Request) -> Response:
+def get_event(
+    event_id: Annotated[
+        str, Path(description="The event's id", examples=["dprk-casualties-2024-12"])
+    ],
+    request: Request,
+) -> Response:
     with open_session(request) as s:
         row = queries.event_by_id(s.conn, event_id)
         if row is None:

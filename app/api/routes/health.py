@@ -9,14 +9,21 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import dataset_meta, migrate, schemas
 from app.api.deps import get_engine, only_params
-from app.api.problems import PROBLEM_MEDIA_TYPE, Problem, problem_response
+from app.api.problems import problem_response, problem_responses
 from app.models import Document
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", operation_id="getHealth", summary="Liveness", response_model=schemas.Health,
-            dependencies=[Depends(only_params())])  # fmt: skip
+@router.get(
+    "/healthz",
+    operation_id="getHealth",
+    summary="Liveness",
+    response_model=schemas.Health,
+    response_description="The process is up (the database is not consulted)",
+    responses=problem_responses(),
+    dependencies=[Depends(only_params())],
+)
 def healthz() -> schemas.Health:
     return schemas.Health(status="ok")
 
@@ -26,9 +33,14 @@ def healthz() -> schemas.Health:
     operation_id="getReadiness",
     summary="Readiness: database reachable, schema at head, data loaded",
     response_model=schemas.Health,
-    responses={
-        503: {"model": Problem, "description": "Not ready", "content": {PROBLEM_MEDIA_TYPE: {}}}
-    },
+    response_description="Ready: the schema revision and the number of documents loaded",
+    responses=problem_responses(
+        503,
+        retry_after=False,
+        s503="Not ready: the database is unreachable, its schema is not at this version's "
+        "head, no data is loaded, or the derived tables are being rebuilt; the detail says "
+        "which and what to run",
+    ),
     dependencies=[Depends(only_params())],
 )
 def readyz(request: Request) -> schemas.Health | JSONResponse:

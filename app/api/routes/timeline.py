@@ -22,6 +22,7 @@ router = APIRouter(tags=["events"])
     operation_id="getTimeline",
     summary="Events grouped by date, claims summarised, resolved filters echoed",
     response_model=schemas.Timeline,
+    response_description="A page of the selection, grouped by date, with the next cursor",
     **ROUTE_OPTIONS,
 )
 def get_timeline(listing: EventsListing) -> Response:
