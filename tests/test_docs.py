@@ -89,3 +89,19 @@ def test_the_vendored_files_are_the_pinned_ones() -> None:
         first_line = (STATIC_DIR / bundle).read_text().split("\n", 1)[0]
         assert "license information please see" in first_line
         assert f"{bundle}.LICENSE.txt" in listed
+
+
+def test_the_pages_follow_a_root_path() -> None:
+    """Behind a proxy that mounts the app under a prefix, every URL the pages name carries
+    it, as on FastAPI's own pages."""
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    client = TestClient(create_app("sqlite://"), root_path="/claimline")  # no lifespan: no data
+    for page in PAGES:
+        parser = _AssetUrls()
+        parser.feed(client.get(page).text)
+        assert parser.urls and all(u.startswith("/claimline/") for u in parser.urls), page
+    docs = client.get("/docs").text
+    assert "window.location.origin + '/claimline/docs/oauth2-redirect'" in docs
