@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from app import __version__, openapi
-from app.api import conventions, problems
+from app.api import conventions, docs, problems
 from app.api.fast_events import FastEventsMiddleware
 from app.api.http_cache import HttpCacheMiddleware
 from app.api.routes import actors, claims, documents, events, health, timeline
@@ -57,6 +57,9 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # FastAPI's pages load their assets from CDNs; app/api/docs.py serves its own.
+        docs_url=None,
+        redoc_url=None,
         openapi_tags=[
             {"name": "events", "description": "Events and the timeline view"},
             {"name": "claims", "description": "Claims with their provenance"},
@@ -77,6 +80,7 @@ def create_app(
     )
     problems.install(app)
     openapi.install(app)
+    docs.install(app)
     for module in (events, timeline, claims, actors, documents, health):
         app.include_router(module.router)
     return app

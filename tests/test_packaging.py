@@ -90,9 +90,10 @@ def _python(cwd: Path, env: dict[str, str], *args: str) -> str:
 
 
 @pytest.mark.slow
-def test_wheel_ships_the_migrations_and_seeds(installed: Path) -> None:
+def test_wheel_ships_the_migrations_seeds_and_docs_assets(installed: Path) -> None:
     assert _files(installed / "app" / "_migrations") == _files(PROJECT_ROOT / "migrations")
     assert _files(installed / "app" / "_seeds") == _files(PROJECT_ROOT / "seeds")
+    assert _files(installed / "app" / "static") == _files(PROJECT_ROOT / "app" / "static")
 
 
 @pytest.mark.slow
@@ -121,6 +122,10 @@ def test_installed_app_migrates_and_serves_from_another_folder(
         documents = httpx.get(f"{base}/documents", timeout=10)
         assert documents.status_code == 200, documents.text
         assert len(documents.json()) == 5
+        # The docs pages' assets come from the install (app/static), not the source tree.
+        for asset in ("swagger-ui/swagger-ui-bundle.js", "redoc/redoc.standalone.js"):
+            served = httpx.get(f"{base}/static/{asset}", timeout=10)
+            assert served.content == (installed / "app" / "static" / asset).read_bytes()
     assert "empty database: loading the seeds" in log.read_text()
 
 
