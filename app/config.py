@@ -25,8 +25,8 @@ SETTINGS_HELP: dict[str, str] = {
     "CLAIMLINE_SEEDS_DIR": "Folder of curated seed files. Default: seeds/ under the project root; "
     "installed from a wheel (no source tree), the copy of seeds/ shipped inside the package.",
     "CLAIMLINE_RESPONSE_CACHE_MIB": "Size in MiB of each server process's in-memory cache of "
-    "full responses, keyed by data version and URL, least recently used dropped first; 0 turns "
-    "it off (ETags and 304s stay). Default: 64.",
+    "full responses, keyed by data version, URL and content coding, least recently used "
+    "dropped first; 0 turns it off (ETags and 304s stay). Default: 64.",
     "CLAIMLINE_THREADS": "Threads per server process running database work. Default: 2.",
     "CLAIMLINE_META_TTL": "Seconds a server trusts its cached data version before re-reading it "
     "(conditional requests are answered from it without a database query; once expired, it is "
