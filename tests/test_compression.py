@@ -259,6 +259,13 @@ def test_through_uvicorn(api: httpx.Client) -> None:
     # A browser's header: the fastest coding; curl's default (no header): identity.
     browser = api.get(BIG, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
     assert browser.headers["content-encoding"] == "zstd" and browser.json()["data"]
+    # q-values before the server's order; a named identity competes.
+    weighted = api.get(FAST, headers={"Accept-Encoding": "br;q=0.5, gzip, zstd;q=0"})
+    assert weighted.headers["content-encoding"] == "gzip"
+    assert weighted.headers["etag"] == tags["gzip"]
+    plain_first = api.get(FAST, headers={"Accept-Encoding": "gzip;q=0.5, identity"})
+    assert "content-encoding" not in plain_first.headers
+    assert plain_first.headers["etag"] == tags["identity"]
     with httpx.Client(base_url=str(api.base_url)) as bare:
         bare.headers.pop("Accept-Encoding")
         response = bare.get(BIG)
