@@ -91,7 +91,8 @@ class HttpCacheMiddleware:
         cache_header: bool = False,
     ) -> None:
         self.app, self.state = app, state
-        # The identity path goes straight to `app`: starlette-compress has nothing to do there.
+        # On the cached routes the identity path goes straight to `app`, skipping
+        # starlette-compress: this middleware adds the Vary it would have.
         self.compress = compression.around(app)
         self.cache = ResponseCache(int(max_mib * MIB)) if max_mib > 0 else None
         self._revalidating: asyncio.Task[None] | None = None
