@@ -25,8 +25,8 @@ SETTINGS_HELP: dict[str, str] = {
     "CLAIMLINE_SEEDS_DIR": "Folder of curated seed files. Default: seeds/ under the project root; "
     "installed from a wheel (no source tree), the copy of seeds/ shipped inside the package.",
     "CLAIMLINE_RESPONSE_CACHE_MIB": "Size in MiB of each server process's in-memory cache of "
-    "full responses, keyed by data version and URL, least recently used dropped first; 0 turns "
-    "it off (ETags and 304s stay). Default: 64.",
+    "full responses, keyed by data version, URL and content coding, least recently used "
+    "dropped first; 0 turns it off (ETags and 304s stay). Default: 64.",
     "CLAIMLINE_THREADS": "Threads per server process running database work. Default: 2.",
     "CLAIMLINE_META_TTL": "Seconds a server trusts its cached data version before re-reading it "
     "(conditional requests are answered from it without a database query; once expired, it is "
@@ -37,6 +37,9 @@ SETTINGS_HELP: dict[str, str] = {
     "loaded by other means (claimline generate) is always served as it is. Default: load.",
     "CLAIMLINE_CORS_ORIGINS": "Origins whose browser pages may read the API (CORS): * for any, "
     "or a comma-separated list such as https://app.example,http://localhost:5173. Default: *.",
+    "CLAIMLINE_COMPRESS_MIN_BYTES": "Smallest body, in bytes, sent compressed (zstd, br or gzip, "
+    "as the client's Accept-Encoding allows) when its type is compressible (JSON, "
+    "problem+json, text). Default: 1000.",
     "CLAIMLINE_CACHE_HEADER": "true adds a Claimline-Cache header (hit or miss: whether the "
     "response cache answered) to responses the cache handles. Default: false.",
 }
@@ -103,6 +106,8 @@ class Settings(BaseSettings):
     )
     cors_origins: str = Field(default="*", alias="CLAIMLINE_CORS_ORIGINS")
     cache_header: bool = Field(default=False, alias="CLAIMLINE_CACHE_HEADER")
+    # Below about a packet, compression saves no round trip and costs CPU.
+    compress_min_bytes: int = Field(default=1000, ge=0, alias="CLAIMLINE_COMPRESS_MIN_BYTES")
 
     @field_validator("database_url")
     @classmethod

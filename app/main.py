@@ -10,6 +10,7 @@ from starlette.types import ASGIApp
 
 from app import __version__, openapi
 from app.api import conventions, docs, problems
+from app.api.compression import Compression
 from app.api.fast_events import FastEventsMiddleware
 from app.api.http_cache import HttpCacheMiddleware
 from app.api.routes import actors, claims, documents, events, health, timeline
@@ -71,11 +72,14 @@ def create_app(
     app.state.claimline = state
     if fast_paths:
         app.add_middleware(FastEventsMiddleware, state=state)
+    # Counts what it compresses: the tests read it to see a cache hit is not compressed again.
+    app.state.compression = compression = Compression(settings.compress_min_bytes)
     # Added last, so outermost: 304s and cache hits never reach the fast route.
     app.add_middleware(
         HttpCacheMiddleware,
         state=state,
         max_mib=settings.response_cache_mib,
+        compression=compression,
         cache_header=settings.cache_header,
     )
     problems.install(app)

@@ -5,6 +5,12 @@ path and query. A matching If-None-Match is answered 304 from the cached version
 polling frontend or a revalidating CDN costs no database query while the version is fresh
 (CLAIMLINE_META_TTL). Full 200 bodies of hot queries are kept in a bounded LRU keyed the
 same way; a new load changes the version, and with it every key.
+
+Each content coding the client may be sent (identity, gzip, br, zstd: `compression.negotiate`)
+is a representation of its own: its own cache entry, compressed once when it is stored, and
+its own strong ETag (the identity one with `-gzip`, `-br` or `-zstd` inside the quotes), so
+that a 304 never confirms a representation the client cannot read. All of them carry
+`Vary: Accept-Encoding`.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import anyio.to_thread
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.compression import Compression, accept_encoding, negotiate, with_vary
 from app.dataset_meta import MetaCache
 from app.state import AppState
 
@@ -76,9 +83,17 @@ class ResponseCache:
 
 class HttpCacheMiddleware:
     def __init__(
-        self, app: ASGIApp, state: AppState, max_mib: float, cache_header: bool = False
+        self,
+        app: ASGIApp,
+        state: AppState,
+        max_mib: float,
+        compression: Compression,
+        cache_header: bool = False,
     ) -> None:
         self.app, self.state = app, state
+        # On the cached routes the identity path goes straight to `app`, skipping
+        # starlette-compress: this middleware adds the Vary it would have.
+        self.compress = compression.around(app)
         self.cache = ResponseCache(int(max_mib * MIB)) if max_mib > 0 else None
         self._revalidating: asyncio.Task[None] | None = None
         # CLAIMLINE_CACHE_HEADER: a header on what the cache stores and on what it serves.
@@ -86,13 +101,13 @@ class HttpCacheMiddleware:
         self.hit: Headers = [(CACHE_HEADER, b"hit")] if cache_header else []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "GET"
-            or not path.startswith(CACHED_PREFIXES)
-        ):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        coding = negotiate(accept_encoding(scope["headers"]))
+        if scope["method"] != "GET" or not path.startswith(CACHED_PREFIXES):
+            await self.compress(scope, receive, send, coding)
             return
         meta = self.state.meta
         query = scope.get("query_string", b"").decode("latin-1")
@@ -110,19 +125,20 @@ class HttpCacheMiddleware:
                 fresh = await anyio.to_thread.run_sync(meta.get)
             except SQLAlchemyError:
                 # The route answers, with a 503 if the database is still unreachable.
-                await self._forward_and_store(scope, receive, send, meta, path, query)
+                await self._forward_and_store(scope, receive, send, meta, path, query, coding)
                 return
         scope[META_SCOPE_KEY] = fresh
-        key, etag = _key(fresh.version, path, query)
+        key, etag = _key(fresh.version, path, query, coding)
         request_headers = dict(scope["headers"])
         if etag in _etags(request_headers.get(b"if-none-match", b"")):
-            await _send(send, 304, [(b"etag", etag), (b"cache-control", CACHE_CONTROL)], b"")
+            headers = [(b"etag", etag), (b"cache-control", CACHE_CONTROL)]
+            await _send(send, 304, with_vary(headers), b"")
             return
         hit = self.cache.get(key) if self.cache is not None else None
         if hit is not None:
             await _send(send, 200, hit[0], hit[1])
             return
-        await self._forward_and_store(scope, receive, send, meta, path, query)
+        await self._forward_and_store(scope, receive, send, meta, path, query, coding)
 
     def _revalidate(self, meta: MetaCache) -> None:
         if self._revalidating is not None:
@@ -139,7 +155,14 @@ class HttpCacheMiddleware:
         self._revalidating = asyncio.get_running_loop().create_task(reread())
 
     async def _forward_and_store(
-        self, scope: Scope, receive: Receive, send: Send, meta: MetaCache, path: str, query: str
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        meta: MetaCache,
+        path: str,
+        query: str,
+        coding: str,
     ) -> None:
         state: dict[str, Any] = {"status": 0, "headers": [], "chunks": [], "key": None}
 
@@ -153,8 +176,9 @@ class HttpCacheMiddleware:
                 # reading has expired since, the one this request was checked against.
                 fresh = meta.peek() or scope.get(META_SCOPE_KEY)
                 if message["status"] == 200 and fresh is not None:
-                    state["key"], etag = _key(fresh.version, path, query)
+                    state["key"], etag = _key(fresh.version, path, query, coding)
                     headers += [(b"etag", etag), (b"cache-control", CACHE_CONTROL)]
+                    headers = with_vary(headers)
                 state["headers"] = headers
                 return
             if message["type"] == "http.response.body":
@@ -166,12 +190,18 @@ class HttpCacheMiddleware:
                 if self.cache is not None and state["key"] and len(body) <= MAX_BODY:
                     self.cache.put(state["key"], [*state["headers"], *self.hit], body)
 
-        await self.app(scope, receive, capture)
+        if coding:
+            await self.compress(scope, receive, capture, coding)
+        else:
+            await self.app(scope, receive, capture)
 
 
-def _key(version: str, path: str, query: str) -> tuple[str, bytes]:
+def _key(version: str, path: str, query: str, coding: str) -> tuple[str, bytes]:
+    """The cache key and the strong ETag of one representation: the identity tag, with the
+    coding appended inside the quotes for a compressed one."""
     key = f"{version}\n{path}\n{query}"
-    return key, b'"' + hashlib.sha256(key.encode()).hexdigest()[:32].encode() + b'"'
+    tag = hashlib.sha256(key.encode()).hexdigest()[:32] + (f"-{coding}" if coding else "")
+    return f"{key}\n{coding}", b'"' + tag.encode() + b'"'
 
 
 def _etags(header: bytes) -> set[bytes]:
@@ -179,7 +209,8 @@ def _etags(header: bytes) -> set[bytes]:
 
 
 async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-    if not any(k == b"content-length" for k, _ in headers):
+    # A 304's Content-Length would have to be the 200's (RFC 9110 8.6): it gets none.
+    if status != 304 and not any(k == b"content-length" for k, _ in headers):
         headers = [*headers, (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
