@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import sys
@@ -10,8 +11,13 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+from rich.table import Column
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -21,6 +27,9 @@ from app.config import Settings, SettingsError
 from app.db import make_engine
 from app.loader import SeedError, load_dataset, validate_seeds
 from app.models import documents_table
+
+if TYPE_CHECKING:
+    from bench.generate import Progress as GenerateProgress
 
 
 def _seeds_dir(arg: str | None, settings: Settings) -> Path:
@@ -162,8 +171,10 @@ def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
         migrate.upgrade(url)
         engine = make_engine(url)
         try:
-            with _Progress(args.events, phases, args.progress_every):
-                counts = generate(engine, args.events, args.seed, phases, steps)
+            display = _progress_display(args.events, args.progress_every)
+            with display or contextlib.nullcontext():
+                hook = display.update if display else None
+                counts = generate(engine, args.events, args.seed, phases, steps, hook)
         finally:
             engine.dispose()
     except ValueError as exc:
@@ -198,32 +209,89 @@ def _in_use(exc: OperationalError) -> bool:
     return str(getattr(exc.orig, "sqlite_errorname", "")) in ("SQLITE_BUSY", "SQLITE_LOCKED")
 
 
-class _Progress:
-    """A line on stderr every `every` seconds while generate runs, so that a run of minutes
-    is not silent. The generator reports only finished phases, so the line says which
-    stage it is in and for how long, not a fraction."""
+def _progress_display(events: int, every: float) -> _Lines | _Bar | None:
+    """A bar when stderr is a terminal rich can redraw, a line every `every` seconds
+    otherwise (a log, a pipe: redraws would fill it with partial bars); none for 0."""
+    if every <= 0:
+        return None
+    console = Console(stderr=True)
+    if sys.stderr.isatty() and console.is_terminal and not console.is_dumb_terminal:
+        return _Bar(events, console)
+    return _Lines(events, every)
 
-    def __init__(self, events: int, phases: dict[str, float], every: float) -> None:
-        self.events, self.phases, self.every = events, phases, every
+
+def _stage(p: GenerateProgress) -> str:
+    if not p.total_steps:
+        return f"writing rows, {p.events}/{p.total_events} events"
+    running = f" ({', '.join(p.running)})" if p.running else ""
+    return f"finishing steps, {p.steps_done}/{p.total_steps} done{running}"
+
+
+class _Lines:
+    """A line on stderr every `every` seconds while generate runs, so that a run of minutes
+    is not silent, saying the stage, how far it has got, and the time so far."""
+
+    def __init__(self, events: int, every: float) -> None:
+        from bench.generate import Progress  # benchmark tooling: imported by generate only
+
+        self.events, self.every = events, every
+        self.latest = Progress(0, events)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> None:
-        if self.every > 0:
-            self._thread.start()
+    def update(self, progress: GenerateProgress) -> None:
+        self.latest = progress  # one reference swap: the thread reads a whole snapshot
+
+    def __enter__(self) -> _Lines:
+        self._thread.start()
+        return self
 
     def __exit__(self, *_exc: object) -> None:
         self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
+        self._thread.join()
 
     def _run(self) -> None:
         started = time.perf_counter()
         while not self._stop.wait(self.every):
-            stage = "finishing steps" if "rows" in self.phases else "writing rows"
             elapsed = time.perf_counter() - started
-            line = f"generating {self.events} events: {stage}, {elapsed:.0f} s"
+            line = f"generating {self.events} events: {_stage(self.latest)}, {elapsed:.0f} s"
             print(line, file=sys.stderr, flush=True)
+
+
+class _Bar:
+    """rich's progress bars on the terminal: events written, then finishing steps done,
+    with the steps running now named beside the second bar."""
+
+    def __init__(self, events: int, console: Console) -> None:
+        self.bars = RichProgress(
+            TextColumn("{task.description:<15}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[running]}", table_column=Column(no_wrap=True)),
+            console=console,
+        )
+        self.rows = self.bars.add_task("writing rows", total=events, running="")
+        self.steps: TaskID | None = None
+
+    def update(self, progress: GenerateProgress) -> None:
+        self.bars.update(self.rows, completed=progress.events)
+        if progress.total_steps:
+            if self.steps is None:
+                self.bars.stop_task(self.rows)  # its clock stops at the rows' end
+                self.steps = self.bars.add_task(
+                    "finishing steps", total=progress.total_steps, running=""
+                )
+            self.bars.update(
+                self.steps, completed=progress.steps_done, running=", ".join(progress.running)
+            )
+
+    def __enter__(self) -> _Bar:
+        self.bars.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.bars.stop()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -276,7 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=5.0,
         metavar="SECONDS",
-        help="seconds between progress lines on stderr; 0 for none (default: %(default)s)",
+        help="seconds between progress lines on stderr when it is not a terminal (a terminal "
+        "gets a progress bar); 0 for neither (default: %(default)s)",
     )
     return parser
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import random
+import threading
 import time
 from collections import namedtuple
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
 from typing import Any
@@ -524,15 +525,72 @@ FINISHING_SETTINGS = (
 )
 
 
+@dataclass(frozen=True)
+class Progress:
+    """How far generate() has got: events written of the total, then finishing steps done
+    of theirs (0 of 0 until the rows are written) and those running now, by name."""
+
+    events: int
+    total_events: int
+    steps_done: int = 0
+    total_steps: int = 0
+    running: tuple[str, ...] = ()
+
+
+ProgressHook = Callable[[Progress], None]
+
+
+class _Reporter:
+    """Sends a Progress to the hook at each batch written and each finishing step started
+    or ended. Steps run on several threads on PostgreSQL: the lock keeps each report whole
+    and the reports in order."""
+
+    def __init__(self, hook: ProgressHook | None, total_events: int) -> None:
+        self.hook, self.lock = hook, threading.Lock()
+        self.state = Progress(0, total_events)
+
+    def _update(self, change: Callable[[Progress], Progress]) -> None:
+        if self.hook is not None:
+            with self.lock:
+                self.state = change(self.state)
+                self.hook(self.state)
+
+    def rows(self, events: int) -> None:
+        self._update(lambda p: replace(p, events=p.events + events))
+
+    def steps(self, steps: list[parallel_steps.Step]) -> list[parallel_steps.Step]:
+        """The same steps, each reporting its start and end."""
+        if self.hook is None:
+            return steps
+        self._update(lambda p: replace(p, total_steps=len(steps)))
+        Step = parallel_steps.Step
+        return [Step(s.name, partial(self._run, s), s.after) for s in steps]
+
+    def _run(self, step: parallel_steps.Step, conn: Connection) -> None:
+        self._update(lambda p: replace(p, running=(*p.running, step.name)))
+        done = False
+        try:
+            step.run(conn)
+            done = True
+        finally:
+            self._update(lambda p: replace(
+                p, steps_done=p.steps_done + done,
+                running=tuple(n for n in p.running if n != step.name),
+            ))  # fmt: skip
+
+
 def generate(
     engine: Engine,
     n_events: int,
     seed: int = 1,
     phases: dict[str, float] | None = None,
     steps: dict[str, float] | None = None,
+    progress: ProgressHook | None = None,
 ) -> dict[str, int]:
     """Fill an empty, migrated database; return row counts per table. `phases` and `steps`,
-    if given, receive the seconds of each phase and of each finishing step.
+    if given, receive the seconds of each phase and of each finishing step; `progress`, if
+    given, is called with a Progress as the rows are written and each step starts and ends
+    (from the steps' threads on PostgreSQL).
 
     On SQLite the whole load is one transaction. On PostgreSQL the rows are one; once they
     are committed, the finishing steps (index builds, derived tables, constraint checks) run
@@ -542,6 +600,7 @@ def generate(
     the load ends, the data has no version (see dataset_meta): a reader may see rows
     without their indexes or search entries."""
     clock = _Clock(phases)
+    reporter = _Reporter(progress, n_events)
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
@@ -562,10 +621,11 @@ def generate(
             conn.commit()
         try:
             with conn.begin():
-                load = _load_rows(conn, n_events, seed)
+                load = _load_rows(conn, n_events, seed, reporter)
                 clock.mark("rows")
                 if sqlite:
-                    _record(steps, parallel_steps.run_serially(conn, _finishing_steps(load, False)))
+                    finishing = reporter.steps(_finishing_steps(load, False))
+                    _record(steps, parallel_steps.run_serially(conn, finishing))
                     clock.mark("finishing steps")
                     _write_meta(conn, load)
                     return load.counts
@@ -577,7 +637,7 @@ def generate(
                 conn.commit()
     try:
         _record(steps, parallel_steps.run_in_parallel(
-            engine, _finishing_steps(load, True), FINISHING_CONNECTIONS,
+            engine, reporter.steps(_finishing_steps(load, True)), FINISHING_CONNECTIONS,
             prelude=FINISHING_SETTINGS,
         ))  # fmt: skip
         clock.mark(f"finishing steps ({FINISHING_CONNECTIONS} connections)")
@@ -620,7 +680,7 @@ class _Loaded:
     tally: Tallied | None = None  # the producers' tallies merged, once counted
 
 
-def _load_rows(conn: Connection, n_events: int, seed: int) -> _Loaded:
+def _load_rows(conn: Connection, n_events: int, seed: int, reporter: _Reporter) -> _Loaded:
     if conn.execute(select(func.count()).select_from(documents_table)).scalar_one():
         raise ValueError("the target database is not empty")
     # Building indexes once at the end is much faster than maintaining them per row.
@@ -661,6 +721,7 @@ def _load_rows(conn: Connection, n_events: int, seed: int) -> _Loaded:
             if rows:
                 write(name, rows)
                 counts[name] = counts.get(name, 0) + len(rows)
+        reporter.rows(len(batch.events))
     return _Loaded(counts, actors, tallies, indexes, primary_keys, foreign_keys)
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import pty
 import re
+import select
 import subprocess
 import sys
+import time
 from importlib.metadata import version
 from pathlib import Path
 
@@ -93,19 +96,72 @@ def test_generate_says_plainly_when_a_server_holds_its_database(seeded_sqlite_ur
 
 
 def test_generate_reports_progress_on_stderr(tmp_path: Path) -> None:
+    """Not a terminal (a pipe here): a plain line every --progress-every seconds."""
     out = tmp_path / "g.db"
     result = run("generate", "--events", "300", "--out", str(out), "--progress-every", "0.1")
     assert result.returncode == 0, result.stderr
     lines = result.stderr.splitlines()
-    assert lines and all(
-        re.fullmatch(r"generating 300 events: (writing rows|finishing steps), \d+ s", line)
-        for line in lines
-    ), lines
-    assert lines[0].startswith("generating 300 events: writing rows")
+    pattern = (
+        r"generating 300 events: (?:writing rows, (?P<events>\d+)/300 events"
+        r"|finishing steps, (?P<done>\d+)/(?P<steps>\d+) done(?: \(.+\))?), \d+ s"
+    )
+    matches = [re.fullmatch(pattern, line) for line in lines]
+    assert lines and all(matches), lines
+    assert lines[0].startswith("generating 300 events: writing rows, ")
+    events = [int(m["events"]) for m in matches if m and m["events"]]
+    steps = [(int(m["done"]), int(m["steps"])) for m in matches if m and m["steps"]]
+    assert events == sorted(events) and all(done <= total for done, total in steps)
+    assert "━" not in result.stderr and "\x1b" not in result.stderr
     assert result.stdout.startswith("50 actors, ")
     quiet = run("generate", "--events", "300", "--out", str(tmp_path / "q.db"),
                 "--progress-every", "0")  # fmt: skip
     assert (quiet.returncode, quiet.stderr) == (0, "")
+
+
+def _read_terminal(primary: int, process: subprocess.Popen[bytes], timeout: float) -> str:
+    """All a child wrote to its pseudo-terminal, until it exits (then reads fail with EIO)."""
+    chunks, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([primary], [], [], 1)
+        if not ready:
+            if process.poll() is not None:
+                break
+            continue
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # EIO: the child's side is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode()
+
+
+def test_generate_draws_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    """stderr a terminal (a pseudo-terminal): rich's bars, events then finishing steps,
+    redrawn in place, and none of the plain lines."""
+    primary, secondary = pty.openpty()
+    env = dict(os.environ, TERM="xterm-256color", COLUMNS="120")
+    try:
+        with open(tmp_path / "stdout", "wb") as stdout:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "app.cli", "generate", "--events", "300",
+                 "--out", str(tmp_path / "g.db"), "--progress-every", "0.1"],
+                cwd=PROJECT_ROOT, env=env, stdout=stdout, stderr=secondary,
+            )  # fmt: skip
+        os.close(secondary)
+        screen = _read_terminal(primary, process, timeout=120)
+        assert process.wait(timeout=10) == 0, screen
+    finally:
+        os.close(primary)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen)  # colours and cursor moves
+    assert "\x1b[1A" in screen  # the bars are redrawn in place, not printed line by line
+    rows = re.findall(r"writing rows +[━╸╺]{20,} +(\d+)/300", text)
+    steps = re.findall(r"finishing steps +[━╸╺]{20,} +(\d+)/(\d+)", text)
+    assert rows and rows[-1] == "300", text
+    assert steps and steps[-1][0] == steps[-1][1] and int(steps[-1][1]) > 10, text
+    assert "generating 300 events" not in text
+    assert (tmp_path / "stdout").read_text().startswith("50 actors, ")
 
 
 def test_validate_real_seeds() -> None:

@@ -22,7 +22,7 @@ from app.models import (
     event_actors_table,
     events_table,
 )
-from bench.generate import generate
+from bench.generate import BATCH_EVENTS, FINISHING_CONNECTIONS, Progress, generate
 from tests.conftest import module_database, page_ids
 
 N = 3000
@@ -144,6 +144,31 @@ def test_generated_rows_satisfy_every_key(database_url: str) -> None:
             assert keys == {t.name: [c.name for c in t.primary_key] for t in tables}
     finally:
         engine.dispose()
+
+
+def test_generate_reports_its_progress(database_url: str) -> None:
+    """The hook behind `claimline generate`'s bar: events written batch by batch up to the
+    total, then every finishing step by name, started and done, none left running."""
+    n = 2 * BATCH_EVENTS + 100  # two producers: at least two batches each
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    reports: list[Progress] = []
+    seconds: dict[str, float] = {}
+    try:
+        generate(engine, n, seed=2, steps=seconds, progress=reports.append)
+    finally:
+        engine.dispose()
+    rows = [r for r in reports if not r.total_steps]
+    assert [r.events for r in rows] == sorted({r.events for r in rows})
+    assert len(rows) >= 4 and rows[-1].events == n and {r.total_events for r in reports} == {n}
+    finishing = reports[len(rows) :]
+    assert {r.total_steps for r in finishing} == {len(seconds)} and len(seconds) > 10
+    assert [r.steps_done for r in finishing] == sorted(r.steps_done for r in finishing)
+    assert {name for r in finishing for name in r.running} == set(seconds)
+    assert max(len(r.running) for r in finishing) <= (
+        FINISHING_CONNECTIONS if database_url.startswith("postgresql") else 1
+    )
+    assert finishing[-1] == Progress(n, n, len(seconds), len(seconds), ())
 
 
 @pytest.mark.parametrize(("claimant", "family"), [("kor", "kor"), ("usa-intel", "usa-intel")])
