@@ -109,28 +109,33 @@ def page_statement(
             branches.append(conds)
     merged = "ORDER BY date_earliest, event_id LIMIT :n"
     if len(branches) == 1:
-        picked = lazy = branch(branches[0])
+        picked = branch(branches[0])
     else:
         parts = [f"SELECT * FROM ({branch(c)}) AS b{i}" for i, c in enumerate(branches)]
         picked = f"SELECT {distinct}* FROM ({' UNION ALL '.join(parts)}) AS u {merged}"
-        # SQLite merges plain arms in their indexes' order and reads each only as far as
-        # the page needs; an arm with its own ORDER BY and LIMIT is sorted, so read to its
-        # own n rows. DISTINCT stops the merge: a claimant's arms list an event once per
-        # claim, n_rows rows in all, which the caller deduplicates (`distinct_rows`).
-        # PostgreSQL plans plain arms as one sorted append of every row: it keeps the
-        # limited arms.
-        arms = [branch(c, ordered=False).replace(distinct, "", 1) for c in branches]
-        limit = "LIMIT :n_rows" if distinct else "LIMIT :n"
-        lazy = (
-            f"SELECT * FROM ({' UNION ALL '.join(arms)}) AS u "
-            f"ORDER BY date_earliest, event_id {limit}"
-        )
 
     def joined(picked: str) -> str:
         return (
             f"SELECT p.date_earliest, p.event_id, j.body FROM ({picked}) AS p JOIN event_json "
             "AS j ON j.event_id = p.event_id ORDER BY p.date_earliest, p.event_id"
         )
+
+    # SQLite merges plain arms in their indexes' order and reads each only as far as the
+    # page needs; an arm with its own ORDER BY and LIMIT is sorted, so read to its own n
+    # rows. PostgreSQL plans plain arms as one sorted append of every row: its statement
+    # keeps the limited arms.
+    arms = " UNION ALL ".join(branch(c, ordered=False).replace(distinct, "", 1) for c in branches)
+    if distinct:
+        # DISTINCT would stop the merge. The claims list an event once per claim: the rows
+        # stream, each with its body, for the caller to read until n events
+        # (`distinct_rows`); a LIMIT or a join would make SQLite gather them all first.
+        lazy = (
+            "SELECT u.date_earliest, u.event_id, (SELECT j.body FROM event_json AS j "
+            f"WHERE j.event_id = u.event_id) FROM ({arms}) AS u "
+            "ORDER BY u.date_earliest, u.event_id"
+        )
+    else:
+        lazy = joined(f"SELECT * FROM ({arms}) AS u {merged}")
 
     stmt = text(joined(picked))
     dates = ["from", "to", "after_date"] + [f"floor{i}" for i in range(len(floors))]
@@ -143,7 +148,7 @@ def page_statement(
     params += [bindparam(f"k{j}", type_=String) for j in range(keys)]
     params += [bindparam(f"t{j}", type_=String) for j in range(types)]
     typed = stmt.bindparams(*params).columns(date_earliest=Date, event_id=String, body=LargeBinary)
-    return typed, joined(lazy)
+    return typed, lazy
 
 
 def sqlite_rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
@@ -164,16 +169,27 @@ def sqlite_rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any]
 
 
 def distinct_rows(conn: Connection, sql: str, params: dict[str, Any], n: int) -> list[Any]:
-    """The first n events of a page statement whose rows may repeat an event (a claimant
-    source on SQLite): read twice as many rows, and more only when repeats filled them."""
-    wanted = 2 * n
-    while True:
-        rows = sqlite_rows(conn, sql, params | {"n_rows": wanted})
-        # Timeline order puts an event's repeats next to each other.
-        unique = [r for i, r in enumerate(rows) if not i or rows[i - 1][1] != r[1]]
-        if len(unique) >= n or len(rows) < wanted:
-            return unique[:n]
-        wanted *= 4
+    """The first n events of a page statement whose rows may repeat an event (a claimant's
+    or a document's, on SQLite), read from its cursor only as far as they go."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    values = {k: v.isoformat() if isinstance(v, date) else v for k, v in params.items()}
+    out: list[Any] = []
+    try:
+        cursor = raw.execute(sql, values)
+        try:
+            for d, i, b in cursor:
+                # Timeline order puts an event's repeats next to each other.
+                if out and out[-1][1] == i:
+                    continue
+                out.append((date.fromisoformat(d), i, b))
+                if len(out) == n:
+                    break
+        finally:
+            cursor.close()
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, values, exc, sqlite3.Error) from exc
+    return out
 
 
 # Running counts (app/running_counts.py).

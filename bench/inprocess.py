@@ -37,7 +37,10 @@ async def _inline(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 async def _run(app: Any, paths: list[str], profile: cProfile.Profile | None) -> float:
     transport = httpx.ASGITransport(app=app)
-    client = httpx.AsyncClient(transport=transport, base_url="http://bench")
+    # Uncompressed, as wrk asks in bench/mix.py (httpx would ask for every coding).
+    client = httpx.AsyncClient(
+        transport=transport, base_url="http://bench", headers={"Accept-Encoding": "identity"}
+    )
     async with app.router.lifespan_context(app), client:
         for path in paths[:20]:  # warm-up: statements, catalogs
             response = await client.get(path)
