@@ -30,7 +30,6 @@ def main() -> None:
     plan_args = argparse.Namespace(urls=4000, seed=1)
     plan = mix.make_plan(args.db.resolve(), plan_args, [args.shape])
     paths = plan.files[args.shape][0]
-    mix.LUA.write_text(mix.WRK_LUA)
     builds = [b.split("=", 1) for b in args.build]
     for rep in range(args.reps):
         for name, checkout in builds:

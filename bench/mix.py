@@ -78,6 +78,7 @@ from __future__ import annotations
 import argparse
 import base64
 import calendar
+import functools
 import json
 import random
 import re
@@ -607,7 +608,7 @@ def reset_peak(pid: int) -> None:
 
 def run_wrk(base: str, paths: Path, seconds: int, connections: int) -> dict[str, float]:
     cmd = ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency",
-           "--timeout", "10s", "-s", str(LUA), base, "--", str(paths), str(THREADS)]  # fmt: skip
+           "--timeout", "10s", "-s", str(lua_script()), base, "--", str(paths), str(THREADS)]  # fmt: skip
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
 
     def ms(label: str) -> float:
@@ -674,7 +675,13 @@ def get_ids(url: str, data: bool) -> list[str] | str:
 
 # --- One database -------------------------------------------------------------------------
 
-LUA = Path(tempfile.mkdtemp(prefix="claimline-mix-")) / "rotate.lua"
+@functools.cache
+def lua_script() -> Path:
+    """wrk's rotation script, written on first use (not on import: an import made an empty
+    temporary folder each time)."""
+    path = Path(tempfile.mkdtemp(prefix="claimline-mix-")) / "rotate.lua"
+    path.write_text(WRK_LUA)
+    return path
 
 
 @dataclass
@@ -922,7 +929,6 @@ def main() -> None:
     unknown = set(keys) - set(all_keys)
     if unknown:
         parser.error(f"unknown shapes {sorted(unknown)}; known: {','.join(all_keys)}")
-    LUA.write_text(WRK_LUA)
     if not args.no_datasette:
         ensure_datasette()
     results: dict[str, Any] = {}
