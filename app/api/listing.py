@@ -95,13 +95,13 @@ def echo(index: ActorIndex, f: TimelineFilter) -> schemas.ResolvedFilters:
     )
 
 
-def events_listing(
+async def events_listing(
     request: Request, f: FilterDep, limit: LimitParam = 50, cursor: CursorParam = None
 ) -> Listing:
     return Listing(request, f, limit, decode("events", cursor))
 
 
-def claims_listing(
+async def claims_listing(
     request: Request, f: FilterDep, limit: LimitParam = 50, cursor: CursorParam = None
 ) -> Listing:
     return Listing(request, f, limit, decode("claims", cursor))
