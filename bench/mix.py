@@ -675,6 +675,7 @@ def get_ids(url: str, data: bool) -> list[str] | str:
 
 # --- One database -------------------------------------------------------------------------
 
+
 @functools.cache
 def lua_script() -> Path:
     """wrk's rotation script, written on first use (not on import: an import made an empty
