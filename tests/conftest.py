@@ -44,13 +44,22 @@ def postgres_unavailable_reason() -> str | None:
     return None
 
 
-def _require_postgres() -> None:
-    reason = postgres_unavailable_reason()
+def require(needed: str, reason: str | None, hint: str = "") -> None:
+    """Skip a test whose tool is missing (`reason` says what is wrong), with `hint` on what
+    to install; under CI=true fail instead, since .ci/run installs or starts every tool."""
     if reason is None:
         return
     if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true requires PostgreSQL: {reason}", pytrace=False)
-    pytest.skip(f"no PostgreSQL on this machine (set CLAIMLINE_TEST_POSTGRES_URL): {reason}")
+        pytest.fail(f"CI=true requires {needed}: {reason}", pytrace=False)
+    pytest.skip(f"{hint}: {reason}" if hint else reason)
+
+
+def _require_postgres() -> None:
+    require(
+        "PostgreSQL",
+        postgres_unavailable_reason(),
+        "no PostgreSQL on this machine (set CLAIMLINE_TEST_POSTGRES_URL)",
+    )
 
 
 @contextmanager

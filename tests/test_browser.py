@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 import shutil
 import socket
@@ -32,7 +31,7 @@ import pytest
 from fastapi.openapi.docs import get_swagger_ui_html
 
 from app.config import PROJECT_ROOT
-from tests.conftest import free_port, running_server
+from tests.conftest import free_port, require, running_server
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -55,11 +54,7 @@ def _browser_unavailable() -> str | None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    reason = _browser_unavailable()
-    if reason is not None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true requires the browser tests' tools: {reason}", pytrace=False)
-        pytest.skip(reason)
+    require("the browser tests' tools", _browser_unavailable())
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from app.config import PROJECT_ROOT
-from tests.conftest import free_port
+from tests.conftest import free_port, require
 
 pytestmark = pytest.mark.slow
 
@@ -74,11 +74,7 @@ def _build_base(work: Path) -> None:
 
 @pytest.fixture(scope="module")
 def image() -> Iterator[str]:
-    reason = _missing()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true requires a container engine: {reason}", pytrace=False)
-        pytest.skip(reason)
+    require("a container engine", _missing() or None)
     tag = f"localhost/claimline-test:{uuid.uuid4().hex[:12]}"
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

@@ -5,7 +5,6 @@ browser `fetch()` example runs in Chromium in tests/test_browser.py.)"""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -15,6 +14,7 @@ import httpx
 import pytest
 
 from app.config import PROJECT_ROOT
+from tests.conftest import require
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 README_BASE = "http://127.0.0.1:8000"
@@ -35,12 +35,8 @@ EXAMPLES = _examples()
 @pytest.fixture(scope="module")
 def tools() -> None:
     missing = [name for name in ("curl", "jq") if shutil.which(name) is None]
-    if not missing:
-        return
-    reason = f"{' and '.join(missing)} not installed (apt-get install curl jq)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true requires {reason}", pytrace=False)
-    pytest.skip(reason)
+    if missing:
+        require("curl and jq", f"{' and '.join(missing)} not installed (apt-get install curl jq)")
 
 
 def test_readme_shows_jq_urlencode_and_conditional_requests() -> None:
