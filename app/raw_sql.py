@@ -159,37 +159,39 @@ def sqlite_rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any]
     fixed. The dates go in and come out as the ISO text SQLite stores, as the Date type
     would convert them, and the driver's errors leave as SQLAlchemy's, as from any other
     statement. PostgreSQL keeps SQLAlchemy's path: there the round trip dominates."""
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    values = {k: v.isoformat() if isinstance(v, date) else v for k, v in params.items()}
-    try:
-        return [(date.fromisoformat(d), i, b) for d, i, b in raw.execute(sql, values)]
-    except sqlite3.Error as exc:
-        raise DBAPIError.instance(sql, values, exc, sqlite3.Error) from exc
+    return _sqlite_page(conn, sql, params, None)
 
 
 def distinct_rows(conn: Connection, sql: str, params: dict[str, Any], n: int) -> list[Any]:
     """The first n events of a page statement whose rows may repeat an event (a claimant's
     or a document's, on SQLite), read from its cursor only as far as they go."""
+    return _sqlite_page(conn, sql, params, n)
+
+
+def _sqlite_page(
+    conn: Connection, sql: str, params: dict[str, Any], distinct: int | None
+) -> list[Any]:
     raw = conn.connection.driver_connection
     assert raw is not None
     values = {k: v.isoformat() if isinstance(v, date) else v for k, v in params.items()}
-    out: list[Any] = []
     try:
         cursor = raw.execute(sql, values)
         try:
+            if distinct is None:
+                return [(date.fromisoformat(d), i, b) for d, i, b in cursor]
+            out: list[Any] = []
             for d, i, b in cursor:
                 # Timeline order puts an event's repeats next to each other.
                 if out and out[-1][1] == i:
                     continue
                 out.append((date.fromisoformat(d), i, b))
-                if len(out) == n:
+                if len(out) == distinct:
                     break
+            return out
         finally:
             cursor.close()
     except sqlite3.Error as exc:
         raise DBAPIError.instance(sql, values, exc, sqlite3.Error) from exc
-    return out
 
 
 # Running counts (app/running_counts.py).
