@@ -272,48 +272,76 @@ def _search_page(
     conn: Connection, f: TimelineFilter, limit: int, after: tuple[date, str] | None
 ) -> Sequence[Any]:
     """A page of a search: the index's matches read in timeline order (search entries are
-    numbered so), from the first event the dates and cursor allow, until the page is full."""
-    conds = event_conditions(replace(f, search=()))
-    start: list[ColumnElement[bool]] = []
-    stop: list[ColumnElement[bool]] = []
-    if after is not None:
-        start.append(tuple_(E.c.date_earliest, E.c.id) > tuple_(*after))
-    if f.date_from is not None and f.within:
-        start.append(E.c.date_earliest >= f.date_from)
-    elif f.date_from is not None and f.spans is not None:
-        first = _first_overlapping(conn, f)
+    numbered so), from the first event the dates and cursor allow, until the page is full.
+    Every statement is kept per filter shape (app/binds.py) and run with this request's
+    values."""
+    v = binds.values_of(f).paged(limit, after)
+    dialect = conn.dialect.name
+    overlapping = f.date_from is not None and not f.within and f.spans is not None
+    if overlapping:
+        first = _first_overlapping(conn, f, v)
         if first is None:
             return []
-        start.append(tuple_(E.c.date_earliest, E.c.id) >= tuple_(*first))
-    if f.date_to is not None:
-        stop.append(E.c.date_earliest <= f.date_to)
-    ids = search.event_ids_in_order(conn, f.search, f.known_as_of, start, stop, conds, limit + 1)
+        v = v.plus(first_date=first[0], first_id=first[1])
+
+    def start() -> list[ColumnElement[bool]]:
+        conds = []
+        if v.has("after_id"):
+            conds.append(tuple_(E.c.date_earliest, E.c.id) > _after(v))
+        if f.date_from is not None and f.within:
+            conds.append(E.c.date_earliest >= v.param("from"))
+        elif overlapping:
+            first = tuple_(v.param("first_date"), v.param("first_id"))
+            conds.append(tuple_(E.c.date_earliest, E.c.id) >= first)
+        return conds
+
+    def stop() -> list[ColumnElement[bool]]:
+        return [E.c.date_earliest <= v.param("to")] if v.has("to") else []
+
+    rest = replace(f, search=())
+    ids = search.event_ids_in_order(
+        conn, f.search, v, start, stop, lambda: event_conditions(rest), limit + 1
+    )
     if not ids:
         return []
-    stmt = select(E).where(E.c.id.in_(ids)).order_by(E.c.date_earliest, E.c.id)
-    return conn.execute(stmt).all()
+    stmt = binds.STATEMENTS.get(("events by id", dialect), _events_by_id)
+    return conn.execute(stmt, {"ids": ids}).all()
 
 
-def _first_overlapping(conn: Connection, f: TimelineFilter) -> tuple[date, str] | None:
+def _events_by_id() -> Select[Any]:
+    wanted = E.c.id.in_(bindparam("ids", expanding=True))
+    return select(E).where(wanted).order_by(E.c.date_earliest, E.c.id)
+
+
+def _first_overlapping(
+    conn: Connection, f: TimelineFilter, v: binds.Binds
+) -> tuple[date, str] | None:
     """The (earliest, id) of the first event in timeline order whose dates reach `from`
     (ignoring the other filters): where a search starts reading. One short index range per
     precision; starting at `from` minus the longest span instead would read every entry of
     the year before `from` when the data has year-long events."""
     assert f.spans is not None and f.date_from is not None
-    parts = [
-        select(
-            select(E.c.date_earliest, E.c.id)
-            .where(*scan)
-            .order_by(E.c.date_earliest, E.c.id)
-            .limit(1)
-            .subquery()
-        )
-        for scan in overlap.scans(f, E)
-    ]
-    if not parts:
+
+    def build() -> Select[Any] | None:
+        parts = [
+            select(
+                select(E.c.date_earliest, E.c.id)
+                .where(*scan)
+                .order_by(E.c.date_earliest, E.c.id)
+                .limit(1)
+                .subquery()
+            )
+            for scan in overlap.scans(f, E)
+        ]
+        if not parts:
+            return None
+        merged = union_all(*parts).subquery()
+        return select(merged).order_by(*merged.c).limit(1)
+
+    stmt = binds.STATEMENTS.get(v.shape("first overlapping", conn.dialect.name), build)
+    if stmt is None:
         return None
-    merged = union_all(*parts).subquery()
-    row = conn.execute(select(merged).order_by(*merged.c).limit(1)).first()
+    row = conn.execute(stmt, v.values).first()
     return None if row is None else (row[0], row[1])
 
 

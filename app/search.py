@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from sqlalchemy import (
     Connection,
     Integer,
+    Select,
+    String,
     bindparam,
     cast,
     column,
@@ -40,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql.expression import ColumnElement
 
-from app import raw_sql
+from app import binds, raw_sql
 from app.models import events_table as E
 from app.models import search_entries_table as S
 
@@ -146,52 +147,54 @@ def event_matches(
 
 CHUNK = 4
 
+Conditions = Callable[[], list[ColumnElement[bool]]]
+
 
 def event_ids_in_order(
     conn: Connection,
     found: tuple[str, ...],
-    known_as_of: date | None,
-    start: list[ColumnElement[bool]],
-    stop: list[ColumnElement[bool]],
-    conds: list[ColumnElement[bool]],
+    v: binds.Binds,
+    start: Conditions,
+    stop: Conditions,
+    conds: Conditions,
     n: int,
 ) -> list[str]:
     """The first `n` events, in timeline order, with an entry holding every term and
     satisfying `conds`, among the events from the first that satisfies `start` to the last
-    that satisfies `stop` (either may be empty: no bound).
+    that satisfies `stop` (either may give none: no bound).
 
     Entries are numbered in timeline order, each event's together (see `fill`), so reading
     the index's matches by entry id reads the events in timeline order, and the page is
     full after its first few matches however common the words. The start and stop events
-    bound the entry ids read, so the date range and the cursor cost one lookup each."""
-    lo = _bound(conn, start, first=True)
-    hi = _bound(conn, stop, first=False)
+    bound the entry ids read, so the date range and the cursor cost one lookup each.
+
+    The conditions are built from `v`'s named parameters (app/binds.py), and only when
+    this shape of request has no statement yet: each statement is kept per shape and run
+    with the request's values."""
+    postgres = conn.dialect.name == "postgresql"
+    kind = ("search", conn.dialect.name)
+    lo = _bound(conn, v, v.shape(*kind, "first"), start, first=True)
+    hi = _bound(conn, v, v.shape(*kind, "last"), stop, first=False)
     if lo is _EMPTY or hi is _EMPTY:
         return []
-    postgres = conn.dialect.name == "postgresql"
-    entry_id = S.c.id if postgres else _FTS.c.rowid
-    source = S.join(E, E.c.id == S.c.event_id)
-    if not postgres:
-        source = _FTS.join(source, S.c.id == _FTS.c.rowid)
-    where = [_match_clause(found, postgres), *conds]
-    if known_as_of is not None:
-        where.append(S.c.known_from.is_(None) | (S.c.known_from <= known_as_of))
+    values = {**v.values, "search": _query_text(found, postgres), "chunk": CHUNK * n}
     if hi is not None:
-        where.append(entry_id <= hi)
+        values["hi"] = hi
     ids: list[str] = []
     after = None if lo is None else lo - 1
-    chunk = CHUNK * n
     while len(ids) < n:
-        bound = [entry_id > after] if after is not None else []
-        stmt = (
-            select(entry_id, S.c.event_id).select_from(source)
-            .where(*where, *bound).order_by(entry_id).limit(chunk)
-        )  # fmt: skip
-        rows = conn.execute(stmt).all()
+        if after is not None:
+            values["after_entry"] = after
+        below_hi, above = hi is not None, after is not None
+        stmt = binds.STATEMENTS.get(
+            v.shape(*kind, "entries", below_hi, above),
+            lambda: _entries(v, postgres, conds(), below_hi, above),  # noqa: B023 (run at once)
+        )
+        rows = conn.execute(stmt, values).all()
         for _, event_id in rows:
             if not ids or ids[-1] != event_id:  # an event's entries are consecutive
                 ids.append(event_id)
-        if len(rows) < chunk:
+        if len(rows) < values["chunk"]:
             break
         after = rows[-1][0]
     return ids[:n]
@@ -201,23 +204,60 @@ _EMPTY: Any = object()
 _FTS = table("search_fts", column("rowid", Integer))
 
 
-def _bound(conn: Connection, conds: list[ColumnElement[bool]], first: bool) -> Any:
+def _entries(
+    v: binds.Binds,
+    postgres: bool,
+    conds: list[ColumnElement[bool]],
+    below_hi: bool,
+    after_entry: bool,
+) -> Select[Any]:
+    """Entry ids and their events, in entry order: the `chunk` next matches of the words
+    (`search`) that satisfy `conds`, above `after_entry` and up to `hi` when given."""
+    entry_id = S.c.id if postgres else _FTS.c.rowid
+    source = S.join(E, E.c.id == S.c.event_id)
+    if not postgres:
+        source = _FTS.join(source, S.c.id == _FTS.c.rowid)
+    where = [_match_clause(postgres), *conds]
+    if v.has("known"):
+        where.append(S.c.known_from.is_(None) | (S.c.known_from <= v.param("known")))
+    if below_hi:
+        where.append(entry_id <= bindparam("hi"))
+    if after_entry:
+        where.append(entry_id > bindparam("after_entry"))
+    return (
+        select(entry_id, S.c.event_id).select_from(source)
+        .where(*where).order_by(entry_id).limit(bindparam("chunk"))
+    )  # fmt: skip
+
+
+def _bound(
+    conn: Connection, v: binds.Binds, shape: Hashable, conds: Conditions, first: bool
+) -> Any:
     """The first entry id of the first event satisfying `conds` (or the last entry id of the
     last one); None without conditions, _EMPTY when no event satisfies them."""
-    if not conds:
+
+    def build() -> Select[Any] | None:
+        made = conds()
+        if not made:
+            return None
+        order = (E.c.date_earliest, E.c.id) if first else (E.c.date_earliest.desc(), E.c.id.desc())
+        event = select(E.c.id).where(*made).order_by(*order).limit(1).scalar_subquery()
+        pick = func.min(S.c.id) if first else func.max(S.c.id)
+        return select(pick).where(S.c.event_id == event)
+
+    stmt = binds.STATEMENTS.get(shape, build)
+    if stmt is None:
         return None
-    order = (E.c.date_earliest, E.c.id) if first else (E.c.date_earliest.desc(), E.c.id.desc())
-    event = select(E.c.id).where(*conds).order_by(*order).limit(1).scalar_subquery()
-    pick = func.min(S.c.id) if first else func.max(S.c.id)
-    value = conn.execute(select(pick).where(S.c.event_id == event)).scalar()
+    value = conn.execute(stmt, v.values).scalar()
     return _EMPTY if value is None else value
 
 
-def _match_clause(found: tuple[str, ...], postgres: bool) -> ColumnElement[bool]:
+def _match_clause(postgres: bool) -> ColumnElement[bool]:
+    """The entry holds the words of the `search` parameter (_query_text's form)."""
     if postgres:
-        return S.c.tsv.op("@@")(cast(_query_text(found, postgres), TSQUERY))
+        return S.c.tsv.op("@@")(cast(bindparam("search", type_=String), TSQUERY))
     match = literal_column("search_fts").op("MATCH", is_comparison=True)
-    return match(bindparam("search", _query_text(found, postgres), unique=True))
+    return match(bindparam("search", type_=String))
 
 
 def fill(conn: Connection) -> int:
