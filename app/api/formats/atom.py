@@ -14,8 +14,10 @@ import heapq
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from html import escape
+from typing import Any
 from urllib.parse import quote
 
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from app.api.formats.describe import describe
@@ -70,25 +72,45 @@ def feed(selection: Selection, events: list[Json]) -> bytes:
     return bytes(fg.atom_str(pretty=False))
 
 
+class _Entry(FeedEntry):  # type: ignore[misc]
+    """feedgen 1.0's entry writes each link's href but drops its rel, type and title: they
+    are set again on the elements it made, in the same order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[dict[str, str]] = []
+
+    def add_link(self, **attributes: str) -> None:
+        self.links.append(attributes)
+        self.link(**attributes)
+
+    def atom_entry(self, extensions: bool = True) -> Any:
+        entry = super().atom_entry(extensions)  # an lxml element
+        for element, attributes in zip(entry.findall("link"), self.links, strict=True):
+            element.attrib.update(attributes)
+        return entry
+
+
 def _entry(fg: FeedGenerator, base: str, event: Json) -> None:
     url = f"{base}/events/{quote(event['id'])}"
-    fe = fg.add_entry(order="append")
+    fe = _Entry()
+    fg.add_entry(fe, order="append")
     fe.id(url)
     fe.title(event["title"])
     fe.updated(_day(_latest(event)))
     if event["claims"]:
         fe.published(_day(min(c["known_from"] for c in event["claims"])))
-    fe.link(href=url, rel="alternate", type="application/json")
+    fe.add_link(href=url, rel="alternate", type="application/json")
     seen: set[str] = set()
     for claim in event["claims"]:
         doc = claim["document"]
         if doc["id"] in seen:
             continue
         seen.add(doc["id"])
-        fe.link(href=f"{base}/documents/{quote(doc['id'])}", rel="related",
-                type="application/json", title=doc["title"])  # fmt: skip
+        fe.add_link(href=f"{base}/documents/{quote(doc['id'])}", rel="related",
+                    type="application/json", title=doc["title"])  # fmt: skip
         if doc["url"]:
-            fe.link(href=doc["url"], rel="via", type="text/html", title=doc["title"])
+            fe.add_link(href=doc["url"], rel="via", type="text/html", title=doc["title"])
     fe.category(term=event["type"])
     fe.summary(event["summary"])
     fe.content(_html(event), type="html")

@@ -29,7 +29,7 @@ def render(selection: Selection) -> Iterator[bytes]:
         "unique_id": TITLE_ID,
         "text": {
             "headline": "Claimline: who says what happened",
-            "text": f"<p>{escape(describe(selection.filters()))}</p>",
+            "text": f"<p>Selection: {escape(describe(selection.filters()))}</p>",
         },
     }
     yield b'{"title":' + orjson.dumps(title) + b',"events":['
@@ -62,7 +62,7 @@ def dates(edtf: str) -> Json:
         return {
             "start_date": _parts(start, first=True),
             "end_date": _parts(end, first=False),
-            "display_date": f"{label} (between {_bounds(start, end)})",
+            "display_date": f"{label} ({_bounds(start, end)})",
         }
     parsed = parse_edtf(edtf)
     if parsed.precision is Precision.season:
@@ -86,7 +86,8 @@ def _parts(d: EdtfDate, first: bool) -> Json:
 
 
 def _bounds(start: EdtfDate, end: EdtfDate) -> str:
-    return f"{start.earliest.isoformat()} and {end.latest.isoformat()}"
+    """The days a span may cover, said in its display date since the slide shows one."""
+    return f"some time from {start.earliest.isoformat()} to {end.latest.isoformat()}"
 
 
 def _text(event: Json) -> str:
