@@ -319,3 +319,19 @@ def test_openapi_declares_the_formats(api: httpx.Client) -> None:
                 "application/atom+xml"} <= set(content)  # fmt: skip
         (param,) = [p for p in operation["parameters"] if p["name"] == "format"]
         assert "timelinejs" in param["description"]
+
+
+def test_openapi_examples_are_real_answers(server: str) -> None:
+    """Each export format's example in the OpenAPI document is the server's answer to the
+    request in its summary (the host aside)."""
+    spec = httpx.get(f"{server}/openapi.json", timeout=10).json()
+    content = spec["paths"]["/events"]["get"]["responses"]["200"]["content"]
+    for media_type, entry in content.items():
+        if media_type == "application/json":
+            continue
+        example = entry["examples"]["seeds"]
+        answer = httpx.get(server + example["summary"].removeprefix("GET "), timeout=10)
+        assert answer.headers["content-type"].startswith(media_type)
+        text = answer.text.replace(server, "http://127.0.0.1:8000")
+        expected = example["value"]
+        assert (json.loads(text) if isinstance(expected, dict) else text) == expected

@@ -1,14 +1,17 @@
-"""The OpenAPI document's examples of the export formats: the start of the seeds' answers."""
+"""The OpenAPI document's examples of the export formats: real answers of the seed data to
+the request beside each (tests/test_formats.py replays them against a server)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from app.api.formats import Format
 
+EXAMPLES_PATH = Path(__file__).with_name("examples.json")
+SAVED: dict[str, dict[str, Any]] = json.loads(EXAMPLES_PATH.read_text(encoding="utf-8"))
 EXAMPLES: dict[Format, dict[str, Any]] = {
-    Format.csv: {"summary": "GET /events?format=csv", "value": "event_id,event_type\n"},
-    Format.ndjson: {"summary": "GET /events?format=ndjson", "value": "{}\n"},
-    Format.geojson: {"summary": "GET /events?format=geojson", "value": {}},
-    Format.atom: {"summary": "GET /events.atom", "value": "<feed/>"},
+    Format(name): {"summary": f"GET {saved['request']}", "value": saved["response"]}
+    for name, saved in SAVED.items()
 }
