@@ -233,8 +233,8 @@ def _vary(headers: Headers, path: str) -> Headers:
     if path not in formats.NEGOTIATED:
         return headers
     for i, (k, v) in enumerate(headers):
-        if k.lower() == b"vary":
-            if b"accept," not in v.lower().replace(b" ", b"") + b",":
+        if k == b"vary":  # ASGI header names are lower case
+            if v == b"Accept-Encoding" or b"accept," not in v.lower().replace(b" ", b"") + b",":
                 headers = [*headers[:i], (k, b"Accept, " + v), *headers[i + 1 :]]
             return headers
     return [*headers, (b"vary", b"Accept")]
