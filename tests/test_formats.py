@@ -223,6 +223,11 @@ def test_timelinejs_title_says_the_filters(api: httpx.Client) -> None:
     assert [s["unique_id"] for s in body["events"]] == [
         "dprk-casualties-2024-12", "dprk-casualties-2025-02"
     ]  # fmt: skip
+    placed = api.get("/timeline", params={"format": "timelinejs", "location": "kursk",
+                                          "known_as_of": "2024-12-31"}).json()  # fmt: skip
+    assert placed["title"]["text"]["text"] == (
+        "<p>Selection: location kursk; as known on 2024-12-31</p>"
+    )
 
 
 def test_atom_feed_newest_known_first(api: httpx.Client) -> None:

@@ -23,9 +23,9 @@ def describe(filters: dict[str, Any]) -> str:
         names = [r["actor"]["name"] for r in filters[key]]
         if names:
             parts.append(f"{key} {' or '.join(names)}")
-    for key, label in (("type", "type"), ("hedge", "hedge"), ("document", "document")):
-        if filters[key]:
-            parts.append(f"{label} {' or '.join(filters[key])}")
+    for key in ("type", "hedge", "document", "location"):
+        if filters.get(key):
+            parts.append(f"{key} {' or '.join(filters[key])}")
     if filters["from"] or filters["to"]:
         span = " ".join(
             f"{word} {filters[key]}" for word, key in (("from", "from"), ("to", "to"))

@@ -40,8 +40,10 @@ class Selection:
         return str(self.request.base_url).rstrip("/")
 
     def filters(self) -> Json:
-        """The filters as /events echoes them."""
-        return echo(self.session.index, self.filter).model_dump(mode="json", by_alias=True)
+        """The filters as /events echoes them, and the `location` values as given (the
+        echo has no place for them)."""
+        echoed = echo(self.session.index, self.filter).model_dump(mode="json", by_alias=True)
+        return {**echoed, "location": self.request.query_params.getlist("location")}
 
     def body_pages(self) -> Iterator[list[bytes]]:
         """The events as /events renders each, serialised, a page at a time."""
