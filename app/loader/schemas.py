@@ -73,6 +73,8 @@ class SeedLocation(_Record):
     name: Text
     lat: Annotated[float, Field(ge=-90, le=90)] | None = None
     lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    # The place's Wikidata item: where its coordinates (or its outline) come from.
+    wikidata: Annotated[str, Field(pattern=r"^Q[1-9][0-9]*$")] | None = None
 
 
 class SeedEventActor(_Record):
