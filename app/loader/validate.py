@@ -81,7 +81,7 @@ def _parse(model: type[M], raw: RawRecord, ctx: _Context, kind: str | None = Non
         return None
     todo = {k for k, v in raw.data.items() if v == TODO and k != "id"}
     for key in sorted(todo):
-        ctx.add(raw.file, raw.label, key, _NOT_SET.get(key, f"{key} not set (TODO)"))
+        ctx.add(raw.file, raw.label, key, _NOT_SET.get(key, "not set (TODO)"))
     try:
         record = model.model_validate({k: v for k, v in raw.data.items() if k not in todo})
     except ValidationError as exc:
