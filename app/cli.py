@@ -347,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "--fix",
                 action="store_true",
                 help="first write what can be computed: a document's missing sha256, a claim's "
-                "missing offset when its quote occurs once in the document",
+                "missing offset when its quote occurs once in the document (default: off)",
             )
     _add_document_parser(sub)
     serve = sub.add_parser(
@@ -403,13 +403,27 @@ def _add_document_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser
     add.add_argument(
         "--outlet", required=True, help="actor id of the publishing outlet, or 'none' if unknown"
     )
-    add.add_argument("--title", help="the headline, or a descriptive title in [brackets]")
-    add.add_argument("--url", help="the article's address, if the text gives one")
-    add.add_argument("--published", metavar="EDTF", help="publication date, e.g. 2024-10-23")
-    add.add_argument("--published-basis", choices=[b.value for b in DateBasis])
-    add.add_argument("--published-confidence", choices=[c.value for c in Confidence])
-    add.add_argument("--published-evidence", help="the words of the text that date it")
-    add.add_argument("--outlet-evidence", help="why this outlet")
+    add.add_argument(
+        "--title", help="the headline, or a descriptive title in [brackets] (default: TODO)"
+    )
+    add.add_argument("--url", help="the article's address, if the text gives one (default: null)")
+    add.add_argument(
+        "--published", metavar="EDTF", help="publication date, e.g. 2024-10-23 (default: TODO)"
+    )
+    add.add_argument(
+        "--published-basis",
+        choices=[b.value for b in DateBasis],
+        help="is the date stated in the text or inferred? (default: TODO)",
+    )
+    add.add_argument(
+        "--published-confidence",
+        choices=[c.value for c in Confidence],
+        help="how sure the date is (default: TODO)",
+    )
+    add.add_argument(
+        "--published-evidence", help="the words of the text that date it (default: TODO)"
+    )
+    add.add_argument("--outlet-evidence", help="why this outlet (default: TODO)")
     add.add_argument("--language", default="fr", help="ISO 639-1 (default: %(default)s)")
     add.add_argument(
         "--seeds-dir",
