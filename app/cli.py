@@ -82,7 +82,7 @@ def cmd_add_document(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     print(f"added document {added.id}")
     print(f"  text:   {added.text_path}")
-    print(f"  claims: {added.claims_path} (empty; add the claims there)")
+    print(f"  claims: {added.claims_path} (add the claims under `claims:`)")
     if added.todo:
         print(f"  still TODO in documents.yaml: {', '.join(added.todo)}")
     return 0

@@ -92,7 +92,7 @@ def test_add_document_copies_hashes_and_records(seeds_copy: Path, article: Path)
     record = read(seeds_copy / "documents.yaml")[-1]
     assert record["id"] == NEW_ID and record["file"] == f"{NEW_ID}.txt"
     assert record["sha256"] == SHA and record["outlet"] == "afp" and record["published"] == "TODO"
-    assert read(added.claims_path) == {"document": NEW_ID, "claims": []}
+    assert added.claims_path.read_text(encoding="utf-8") == f"document: {NEW_ID}\nclaims:\n"
     # What the curator still has to give is reported, and only that.
     found = _problems(seeds_copy)
     assert f"seeds/documents.yaml:{NEW_ID}:published: publication date not set (TODO): give it as EDTF, e.g. 2024-10-23" in found  # fmt: skip
@@ -127,7 +127,9 @@ def _author(seeds: Path, article: Path) -> None:
                  "--published-evidence", "Dateline 'Kyiv, 14 mars 2025'",
                  "--outlet-evidence", "No outlet named in the text."]) == 0  # fmt: skip
     (seeds / "events" / f"{NEW_ID}.yaml").write_text(EVENT, encoding="utf-8")
-    (seeds / "claims" / f"{NEW_ID}.yaml").write_text(CLAIMS, encoding="utf-8")
+    # The claims go under the `claims:` that add-document wrote.
+    with (seeds / "claims" / f"{NEW_ID}.yaml").open("a", encoding="utf-8") as claims:
+        claims.write(CLAIMS.split("claims:\n", 1)[1])
 
 
 def test_fix_fills_offsets_and_reports_ambiguous_quotes(

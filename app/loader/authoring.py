@@ -100,7 +100,7 @@ def add_document(seeds_dir: Path, source: Path, options: DocumentOptions) -> Add
     text_path.parent.mkdir(parents=True, exist_ok=True)
     claims_path.parent.mkdir(parents=True, exist_ok=True)
     text_path.write_bytes(data)
-    claims_path.write_text(f"document: {doc_id}\nclaims: []\n", encoding="utf-8")
+    claims_path.write_text(f"document: {doc_id}\nclaims:\n", encoding="utf-8")
     manifest.write()
     return AddedDocument(
         doc_id, text_path, claims_path, [k for k, v in record.items() if v == TODO]

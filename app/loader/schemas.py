@@ -135,4 +135,5 @@ class SeedClaim(_Record):
 
 class SeedClaimFile(_Record):
     document: Text
-    claims: list[dict[str, object]]
+    # `claims:` with nothing under it yet (a new document's file) is an empty list.
+    claims: list[dict[str, object]] | None

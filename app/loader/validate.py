@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -267,6 +267,11 @@ def quote_offsets(text: str, quote: str) -> list[int]:
 def _check_quote(quote: object, offset: object, text: str, raw: RawRecord, ctx: _Context) -> None:
     if not isinstance(quote, str) or not quote:
         return
+    if isinstance(offset, int) and not isinstance(offset, bool):
+        if text[offset : offset + len(quote)] == quote:
+            return
+    elif offset is not None and offset != TODO:
+        return  # not a number: the schema reports it
     places = quote_offsets(text, quote)
     if offset is None or offset == TODO:
         if not places:
@@ -280,21 +285,24 @@ def _check_quote(quote: object, offset: object, text: str, raw: RawRecord, ctx: 
                     f"not set, and the quote occurs {len(places)} times: at {listed}; "
                     "give the right one")  # fmt: skip
         return
-    if not isinstance(offset, int) or isinstance(offset, bool):
-        return  # the schema reports it
-    if text[offset : offset + len(quote)] != quote:
-        if not places:
-            hint = "; not in the document"
-        elif len(places) == 1:
-            hint = f"; the quote is at offset {places[0]}"
-        else:
-            hint = f"; the quote is at offsets {', '.join(map(str, places))}"
-        ctx.add(raw.file, raw.label, "quote", f"text at offset {offset} differs{hint}")
+    if not places:
+        hint = "; not in the document"
+    elif len(places) == 1:
+        hint = f"; the quote is at offset {places[0]}"
+    else:
+        hint = f"; the quote is at offsets {', '.join(map(str, places))}"
+    ctx.add(raw.file, raw.label, "quote", f"text at offset {offset} differs{hint}")
 
 
-def _check_reference(value: object, known: Iterable[str], broken: set[str], kind: str,
-                     raw: RawRecord, field_name: str, ctx: _Context) -> None:  # fmt: skip
-    known = list(known)
+def _check_reference(
+    value: object,
+    known: Collection[str],
+    broken: set[str],
+    kind: str,
+    raw: RawRecord,
+    field_name: str,
+    ctx: _Context,
+) -> None:
     if not isinstance(value, str) or value in known or value in broken:
         return
     hint = did_you_mean(close_values(value, known))
@@ -324,7 +332,7 @@ def _claims(ctx: _Context, documents: _Documents, events: dict[str, Any]) -> _Cl
             hint = did_you_mean(close_values(doc_id, documents.valid))
             ctx.add(shown, "-", "document", f"unknown document {doc_id!r}{hint}")
         text = documents.texts.get(doc_id)
-        for i, item in enumerate(claim_file.claims):
+        for i, item in enumerate(claim_file.claims or []):
             raw = RawRecord(shown, str(item.get("id") or f"#{i}"), item)
             claim = _parse(SeedClaim, raw, ctx)
             # References are checked on the raw fields, so that a claim with a schema
@@ -412,7 +420,8 @@ def validate_seeds(seeds_dir: Path) -> Dataset:
             ctx.add(raw.file, raw.label, "id", "event has no claim: every event needs a source")
     _date_rule(ctx, documents, events, claims.sources)
     if ctx.problems:
-        raise SeedError(ctx.problems)
+        # A record listed twice under one id has its problems found twice: say them once.
+        raise SeedError(list(set(ctx.problems)))
     return _build(actors, documents.valid, events, claims.valid)
 
 
