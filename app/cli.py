@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from app import __version__, dataset_meta, derived, migrate
 from app.config import Settings, SettingsError
 from app.db import make_engine
-from app.loader import SeedError, load_dataset, validate_seeds
+from app.loader import LoadBusyError, SeedError, load_dataset, validate_seeds
 from app.models import documents_table
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        summary = load_dataset(engine, dataset)
+        summary = load_dataset(engine, dataset, settings.load_lock_timeout)
     finally:
         engine.dispose()
     for line in summary.lines():
@@ -376,9 +376,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{len(exc.problems)} problem(s) found; the database was not changed", file=sys.stderr
         )
         return 1
+    except LoadBusyError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     except SQLAlchemyError as exc:
-        print(f"database error: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        print(f"database error: {_one_line(exc)}", file=sys.stderr)
         return 2
+
+
+def _one_line(exc: SQLAlchemyError) -> str:
+    """The driver's first line, without SQLAlchemy's statement and parameters (kilobytes of
+    SQL for a failed load)."""
+    orig = getattr(exc, "orig", None)
+    message = str(orig if orig is not None else exc).strip().splitlines() or [""]
+    return f"{type(orig if orig is not None else exc).__name__}: {message[0]}"
 
 
 if __name__ == "__main__":
