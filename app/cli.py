@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import uvicorn
+from alembic.util import CommandError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
@@ -379,6 +380,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LoadBusyError as exc:
         print(exc, file=sys.stderr)
         return 1
+    except CommandError as exc:
+        # Alembic's: most often a revision this version does not know (a newer Claimline's).
+        print(
+            f"cannot migrate the database: {str(exc).strip().splitlines()[0]}; is it from a newer "
+            "version of Claimline? Nothing was written",
+            file=sys.stderr,
+        )
+        return 2
     except SQLAlchemyError as exc:
         print(f"database error: {_one_line(exc)}", file=sys.stderr)
         return 2

@@ -109,13 +109,13 @@ class LoadForker:
     """`claimline load` runs forked from one process that imported Claimline once
     (tests/load_zygote.py): a start costs a fork, not an interpreter's start."""
 
-    def __init__(self, url: str, logs: Path) -> None:
+    def __init__(self, url: str | None, logs: Path) -> None:
         self.logs, self.count = logs, 0
         logs.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.load_zygote"],
             cwd=PROJECT_ROOT,
-            env=dict(os.environ, DATABASE_URL=url),
+            env=dict(os.environ, **({"DATABASE_URL": url} if url else {})),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -127,11 +127,12 @@ class LoadForker:
         self.proc.stdin.flush()
         return self.proc.stdout.readline().split()
 
-    def start(self, seeds: Path) -> tuple[int, Path]:
-        """A load of `seeds` under way: its pid and the file of its output."""
+    def start(self, seeds: Path, url: str | None = None) -> tuple[int, Path]:
+        """A load of `seeds` (into `url`, else the forker's) under way: its pid and the file
+        of its output."""
         self.count += 1
         log = self.logs / f"load-{self.count}.log"
-        answer = self._ask("load", str(seeds), str(log))
+        answer = self._ask("load", str(seeds), str(log), *([url] if url else []))
         assert answer[:1] == ["pid"], answer
         return int(answer[1]), log
 
@@ -140,6 +141,11 @@ class LoadForker:
         answer = self._ask("wait", str(pid))
         assert answer[:2] == ["exit", str(pid)], answer
         return int(answer[2])
+
+    def run(self, seeds: Path, url: str | None = None) -> tuple[int, str]:
+        """A whole load: its exit status and its output."""
+        pid, log = self.start(seeds, url)
+        return self.wait(pid), log.read_text()
 
     def close(self) -> None:
         assert self.proc.stdin is not None

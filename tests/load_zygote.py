@@ -2,8 +2,9 @@
 that the fault tests can start (and kill) dozens of loads without paying the interpreter's
 start and imports each time.
 
-Protocol, a line each way: `load<TAB>seeds<TAB>log file` on stdin starts a child that runs
-`claimline load seeds` (app.cli.main, its stdout and stderr in the log file) and answers
+Protocol, a line each way: `load<TAB>seeds<TAB>log file[<TAB>database URL]` on stdin starts a
+child that runs `claimline load seeds` (app.cli.main, its stdout and stderr in the log file,
+DATABASE_URL set to the URL if one is given) and answers
 `pid N`; `wait<TAB>N` answers `exit N S` once that child has ended (S: its exit status, or
 minus the signal that ended it)."""
 
@@ -16,7 +17,9 @@ from app import cli
 from app.loader import load_dataset  # noqa: F401  (imported once, for every child)
 
 
-def _child(seeds: str, log: str) -> None:
+def _child(seeds: str, log: str, url: str | None = None) -> None:
+    if url:
+        os.environ["DATABASE_URL"] = url
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
