@@ -17,7 +17,7 @@ from tests.conftest import running_server
 from tests.faulttools import V2_SUFFIX, prepare
 
 READERS = 3
-LOADS = 12
+LOADS = 8
 # In the second version this claim is gone, from this event.
 REMOVED_CLAIM = "c000-earlier-assessments-moscow-asked"
 ITS_EVENT = "us-intel-dprk-proposed-troops"

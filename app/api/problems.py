@@ -23,7 +23,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 RETRY_AFTER = 5
 # SQLite's result codes that mean "cannot answer now", not "this statement is wrong".
 _SQLITE_OUTAGES = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR",
-                   "SQLITE_FULL", "SQLITE_NOMEM", "SQLITE_INTERRUPT")  # fmt: skip
+                   "SQLITE_FULL", "SQLITE_NOMEM", "SQLITE_INTERRUPT", "SQLITE_NOTADB")  # fmt: skip
 TYPE_BASE = "https://claimline.example/problems/"
 log = logging.getLogger("claimline")
 
