@@ -27,6 +27,7 @@ from app import __version__, dataset_meta, derived, migrate
 from app.config import Settings, SettingsError
 from app.db import make_engine
 from app.loader import LoadBusyError, SeedError, load_dataset, validate_seeds
+from app.loader.lock import DEFAULT_LOCK_TIMEOUT, write_transaction
 from app.models import documents_table
 
 if TYPE_CHECKING:
@@ -83,7 +84,8 @@ def _refresh_derived(url: str) -> None:
     what they hold marks them stale): until then /readyz is 503 and search answers 503."""
     engine = make_engine(url)
     try:
-        with engine.begin() as conn:
+        # Under the load's lock: a load running meanwhile rebuilds them too.
+        with write_transaction(engine, DEFAULT_LOCK_TIMEOUT) as conn:
             if not dataset_meta.read(conn).derived:
                 print("derived tables are missing or stale: rebuilding them", flush=True)
                 print(f"rebuilt for {derived.rebuild(conn)} events")
