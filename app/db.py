@@ -40,7 +40,6 @@ def make_engine(url: str, serving: bool = False, **kwargs: Any) -> Engine:
 
 def _sqlite_serving(engine: Engine, path: Path) -> None:
     """The server's SQLite connections: one snapshot per checkout, and the file checked."""
-
     if path.exists():
 
         @event.listens_for(engine, "do_connect")

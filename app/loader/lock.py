@@ -54,7 +54,7 @@ def _sqlite_immediate(conn: Connection, timeout: float) -> Iterator[None]:
     # outside the transaction. SQLAlchemy's documented recipe: turn the driver's handling
     # off and send BEGIN ourselves, IMMEDIATE to take the write lock first.
     raw = raw_sql.sqlite_driver(conn)
-    assert not raw.in_transaction, "an engine of make_engine(serving=True)"
+    assert not raw.in_transaction, "a load needs an engine made without serving=True"
     raw_sql.sqlite_manual_transactions(raw, True)
     raw_sql.sqlite_busy_timeout(raw, int(timeout * 1000))
     try:
