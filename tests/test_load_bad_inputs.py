@@ -18,8 +18,7 @@ from sqlalchemy import text
 from app import migrate
 from app.db import make_engine
 from tests.conftest import SEEDS_DIR, require
-from tests.faulttools import LoadForker, second_version
-from tests.seedtools import snapshot
+from tests.faulttools import LoadForker, second_version, snapshot
 
 DOC = "000_d40e8277d782d5f4"
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from app.db import make_engine
 from app.loader import load_dataset, validate_seeds
 from app.loader.lock import ADVISORY_KEY
-from tests.faulttools import LoadForker, prepare
+from tests.faulttools import LoadForker, data_version, prepare
 
 KILLS = 20
 SEED = 29
@@ -77,7 +77,7 @@ def test_a_killed_load_leaves_the_old_or_the_new_dataset(database_url: str, tmp_
         window = _write_seconds(engine, versions.seeds)
         with LoadForker(database_url, tmp_path / "logs") as loads:
             for kill in range(KILLS):
-                before = versions.which(engine)
+                before, version = versions.which(engine), data_version(engine)
                 target = 1 - before
                 pid, log = loads.start(versions.seeds[target])
                 deadline = time.monotonic() + 30
@@ -90,6 +90,8 @@ def test_a_killed_load_leaves_the_old_or_the_new_dataset(database_url: str, tmp_
                 status = loads.wait(pid)
                 after = versions.which(engine)
                 assert after in (before, target)
+                # The data version (ETags, caches) changed if and only if the data did.
+                assert (data_version(engine) != version) == (after == target)
                 outcomes["old" if after == before else "new"] += 1
                 assert status in (0, -signal.SIGKILL), (kill, status, log.read_text())
 
