@@ -29,17 +29,19 @@ Snapshot = dict[str, list[tuple[Any, ...]]]
 # Every table a load writes, the derived ones (search entries, pre-rendered events, counts)
 # included; dataset_meta's version is new at each load and is compared on its own.
 TABLES = [t for t in SQLModel.metadata.sorted_tables if t.name != "dataset_meta"]
+SURROGATE = ("search_entries", "id")
 
 
 def snapshot(engine: Engine) -> Snapshot:
-    """Every row of every table a load writes, in primary-key order."""
+    """Every row of every table a load writes, sorted; search entries without their ids,
+    which are numbered afresh at each rebuild."""
+    out = {}
     with engine.connect() as conn:
-        return {
-            table.name: [
-                tuple(r) for r in conn.execute(select(table).order_by(*table.primary_key.columns))
-            ]
-            for table in TABLES
-        }
+        for table in TABLES:
+            columns = [c for c in table.columns if (table.name, c.name) != SURROGATE]
+            rows = conn.execute(select(*columns)).all()
+            out[table.name] = sorted((tuple(r) for r in rows), key=repr)
+    return out
 
 
 def data_version(engine: Engine) -> str:
@@ -47,51 +49,59 @@ def data_version(engine: Engine) -> str:
         return dataset_meta.read(conn).version
 
 
-def second_version(target: Path) -> Path:
-    """A copy of the seeds at `target` in which every event's title changed and one claim is
-    gone: a load between the two updates every event and deletes rows."""
+def second_version(target: Path, tag: str = "v2", removed: int = 1) -> Path:
+    """A copy of the seeds at `target` in which every event's title ends with ` (tag)` and
+    one claim (the `removed`th of REMOVED_CLAIM_FILE) is gone: a load from the seeds or
+    another such version updates every event and deletes rows."""
     shutil.copytree(SEEDS_DIR, target, ignore=shutil.ignore_patterns("_proposed"))
+    suffix = f" ({tag})"
     for path in sorted((target / "events").glob("*.yaml")):
-        edit(path, lambda events: [e.__setitem__("title", e["title"] + V2_SUFFIX) for e in events])
-    edit(target / REMOVED_CLAIM_FILE, lambda data: data["claims"].pop(1))
+        edit(path, lambda events: [e.__setitem__("title", e["title"] + suffix) for e in events])
+    edit(target / REMOVED_CLAIM_FILE, lambda data: data["claims"].pop(removed))
     return target
 
 
 @dataclass
 class Versions:
-    """The database at `url`, and every normalised table's rows under each seed version."""
+    """The database at `url`, and every table's rows under each seed version: the seeds
+    first, then versions of them made by second_version."""
 
     url: str
-    seeds: tuple[Path, Path]
-    rows: tuple[Snapshot, Snapshot]
+    seeds: tuple[Path, ...]
+    rows: tuple[Snapshot, ...]
 
     def which(self, engine: Engine) -> int:
-        """0 or 1: the version the database holds, whole; fails on anything else."""
+        """The index of the version the database holds, whole; fails on anything else."""
         now = snapshot(engine)
         matches = [i for i, rows in enumerate(self.rows) if rows == now]
-        assert matches, f"the database holds neither version: {describe(now, self.rows)}"
+        assert matches, f"the database holds no one version: {describe(now, self.rows)}"
         with engine.connect() as conn:
             assert dataset_meta.read(conn).derived, "the derived tables lag the data"
         return matches[0]
 
 
-def prepare(url: str, tmp_path: Path) -> Versions:
-    """Migrate `url`, load each version in turn to record its rows, end on the first."""
-    v2 = second_version(tmp_path / "seeds-v2")
+def prepare(url: str, tmp_path: Path, versions: int = 2) -> Versions:
+    """Migrate `url`, load each version in turn to record its rows, end on the seeds. The
+    second version is second_version's v2 (claim 1 removed), a third v3 (claim 2)."""
+    seeds = [SEEDS_DIR] + [
+        second_version(tmp_path / f"seeds-v{n}", f"v{n}", removed=n - 1)
+        for n in range(2, versions + 1)
+    ]
     migrate.upgrade(url)
     engine = make_engine(url)
     try:
-        rows = []
-        for seeds in (v2, SEEDS_DIR):
-            load_dataset(engine, validate_seeds(seeds))
+        rows: list[Snapshot] = []
+        for path in [*seeds[1:], seeds[0]]:
+            load_dataset(engine, validate_seeds(path))
             rows.append(snapshot(engine))
     finally:
         engine.dispose()
-    assert rows[0] != rows[1]
-    return Versions(url, (SEEDS_DIR, v2), (rows[1], rows[0]))
+    ordered = (rows[-1], *rows[:-1])
+    assert len({repr(r) for r in ordered}) == len(ordered)
+    return Versions(url, tuple(seeds), ordered)
 
 
-def describe(now: Snapshot, versions: tuple[Snapshot, Snapshot]) -> str:
+def describe(now: Snapshot, versions: tuple[Snapshot, ...]) -> str:
     """How `now` differs from each version, in a line per table that differs."""
     out = []
     for i, rows in enumerate(versions):
