@@ -179,13 +179,16 @@ def test_generator_renders_equal_the_loaders_rebuild(generated: Engine) -> None:
 def _actor_events_by_sql(conn: Connection) -> set[tuple[Any, ...]]:
     """actor_events as its definition says, from the normalised tables in SQL: each event
     under every ancestor of each of its actors, with its actors' and its claimants'
-    ancestors, distinct and sorted by code point."""
+    ancestors, distinct and sorted by code point, and its claims' first known_from."""
     listed = conn.execute(text(
         "SELECT DISTINCT up.ancestor_id, e.date_precision, e.date_earliest, e.id, "
         "e.date_latest, e.type FROM event_actors AS ea "
         "JOIN actor_ancestors AS up ON up.actor_id = ea.actor_id "
         "JOIN events AS e ON e.id = ea.event_id"
     )).all()  # fmt: skip
+    known_first = dict(
+        conn.execute(text("SELECT event_id, min(known_from) FROM claims GROUP BY event_id")).all()
+    )
     ups: dict[str, dict[str, set[str]]] = {"actors": {}, "claimants": {}}
     for kind, sql in (
         ("actors", "SELECT ea.event_id, up.ancestor_id FROM event_actors AS ea "
@@ -197,7 +200,7 @@ def _actor_events_by_sql(conn: Connection) -> set[tuple[Any, ...]]:
             ups[kind].setdefault(event_id, set()).add(ancestor_id)
     return {
         (*(str(v) for v in row), ",".join(sorted(ups["actors"][row[3]])),
-         ",".join(sorted(ups["claimants"].get(row[3], set()))))
+         ",".join(sorted(ups["claimants"].get(row[3], set()))), str(known_first.get(row[3])))
         for row in listed
     }  # fmt: skip
 
