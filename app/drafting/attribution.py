@@ -1,0 +1,158 @@
+"""Who a segment's claim belongs to: attribution cues resolved through the actor aliases.
+
+Cues: "selon X", "d'après X", "de l'avis de X"; a speech or assessment verb with X as its
+subject ("X a déclaré", "X affirme", "X estiment") or inverted after the statement
+(", a déclaré X", "affirment-ils"); "citant X" and "informés par X" name the source behind
+the speaker. With no cue the claim is the document's own narration: its outlet's, or
+`unattributed` when the outlet is unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from app.drafting.actors import ActorAliases, Mention
+
+_PAST = (
+    "déclaré|affirmé|estimé|confirmé|démenti|nié|annoncé|indiqué|rapporté|reconnu|noté|"
+    "souligné|assuré|expliqué|ajouté|précisé|constaté|prétendu|averti|révélé|dit|interprété|"
+    "condamné|jugé|considéré|admis|démontré|signalé|répété|insisté|martelé|prévenu|écrit"
+)
+_PRESENT = (
+    "déclare|déclarent|affirme|affirment|estime|estiment|confirme|confirment|dément|démentent|"
+    "nie|nient|annonce|annoncent|indique|indiquent|rapporte|rapportent|reconnaît|reconnait|"
+    "reconnaissent|souligne|soulignent|assure|assurent|explique|expliquent|ajoute|ajoutent|"
+    "précise|précisent|constate|constatent|prétend|prétendent|avertit|avertissent|dit|disent|"
+    "craint|craignent|pense|pensent|croit|croient|juge|jugent|considère|considèrent|"
+    "soupçonne|soupçonnent|accuse|accusent|redoute|redoutent|écrit|écrivent"
+)
+_AUX = r"(?:a|ont|avait|avaient|aurait|auraient|a\s+également|ont\s+également|a\s+aussi|ont\s+aussi)"
+_VERB = re.compile(
+    rf"\b(?:{_AUX}\s+(?:\w+\s+)?(?P<past>{_PAST})|(?P<present>{_PRESENT}))(?P<inv>-(?:t-)?(?:il|ils|elle|elles))?\b",
+    re.IGNORECASE,
+)
+_SOURCE_WORD = re.compile(
+    r"\b(?:selon|d['’]après|de l['’]avis d(?:e|u|es)|citant|informés? par|"
+    r"d['’]après des informations d(?:e|u|es))\s+(?!lesquel|laquelle|lequel)",
+    re.IGNORECASE,
+)
+# The subject of a verb starts after the last of these before it.
+_SUBJECT_START = re.compile(r"(?:\bque\b|\bqu['’]|;|:|\btandis que\b|\blorsque\b)", re.IGNORECASE)
+_PRONOUN_SUBJECT = re.compile(r"^\W*(?:il|ils|elle|elles)\s*$", re.IGNORECASE)
+_COORDINATION = re.compile(r"^\s*(?:,|et)\s*(?:l['’]|la\s+|le\s+|les\s+|des\s+)?$", re.IGNORECASE)
+_DISTRIBUTED = re.compile(r"^(?:\s*,\s*|\s+et\s+)([\w’'-]+)")
+_NEWS = "news_outlet"
+
+
+@dataclass
+class Attribution:
+    claimants: list[str] = field(default_factory=list)
+    via: list[str] = field(default_factory=list)
+    cue: str | None = None  # the words that attributed it
+    words: str | None = None  # the claimant as written
+    inherited: bool = False  # taken from the previous segment (pronoun, list)
+    resolved: bool = True
+
+
+def _distribute(text: str, mention: Mention, aliases: ActorAliases) -> list[str]:
+    """'responsables ukrainiens, sud-coréens et américains': one actor per adjective."""
+    head = text[mention.start : mention.end].split()
+    out = [mention.actor]
+    if len(head) < 2:
+        return out
+    pos = mention.end
+    while (match := _DISTRIBUTED.match(text, pos)) is not None:
+        actor = aliases.resolve(f"{head[0]} {match.group(1)}")
+        if actor is None:
+            break
+        if actor not in out:
+            out.append(actor)
+        pos = match.end()
+    return out
+
+
+def _subject(mentions: list[Mention], text: str) -> list[Mention]:
+    """The mentions naming the subject: a person in apposition wins ('le porte-parole …,
+    John Kirby,'), else the first (the head of 'le NIS de la Corée du Sud'), with any
+    coordinated with it ('L'Ukraine et l'Occident')."""
+    if not mentions:
+        return []
+    people = [m for m in mentions if m.kind == "person"]
+    first = people[0] if people else mentions[0]
+    chosen = [first]
+    i = mentions.index(first)
+    while i + 1 < len(mentions) and _COORDINATION.match(text[mentions[i].end : mentions[i + 1].start]):
+        chosen.append(mentions[i + 1])
+        i += 1
+    return chosen
+
+
+def attribute(
+    text: str,
+    start: int,
+    end: int,
+    aliases: ActorAliases,
+    mentions: list[Mention],
+    narrator: str,
+    previous: Attribution | None,
+) -> Attribution:
+    """Attribute `text[start:end]`. `mentions` are the document's, sorted by start."""
+    inside = [m for m in mentions if start <= m.start and m.end <= end]
+    found: list[tuple[int, list[str], str, str]] = []  # (position, actors, cue, words)
+    pronoun_cue: str | None = None
+
+    for match in _SOURCE_WORD.finditer(text, start, end):
+        clause_end = end
+        for stop in (",", ";", ".", "»"):
+            k = text.find(stop, match.end(), end)
+            if k >= 0:
+                clause_end = min(clause_end, k)
+        after = [m for m in inside if match.end() <= m.start and m.end <= clause_end]
+        if after:
+            first = after[0]
+            actors = _distribute(text, first, aliases)
+            cue = match.group(0).strip().lower()
+            found.append((match.start(), actors, cue, text[first.start : first.end]))
+
+    for match in _VERB.finditer(text, start, end):
+        before = text[start : match.start()].rstrip()
+        cue = match.group(0)
+        inverted = before.endswith((",", "»", "«", "\u201d", '"')) or match.group("inv")
+        if match.group("inv"):
+            pronoun_cue = cue
+            continue
+        if inverted:
+            clause_end = end
+            for stop in (",", ";", "."):
+                k = text.find(stop, match.end(), end)
+                if k >= 0:
+                    clause_end = min(clause_end, k)
+            after = [m for m in inside if match.end() <= m.start and m.end <= clause_end]
+            if after:
+                found.append((match.start(), [after[0].actor], cue, text[after[0].start : after[0].end]))
+            continue
+        subject_from = start
+        for sep in _SUBJECT_START.finditer(text, start, match.start()):
+            subject_from = sep.end()
+        span = [m for m in inside if subject_from <= m.start and m.end <= match.start()]
+        chosen = _subject(span, text)
+        if chosen:
+            words = text[chosen[0].start : chosen[-1].end]
+            found.append((match.start(), [m.actor for m in chosen], cue, words))
+        elif _PRONOUN_SUBJECT.match(text[subject_from : match.start()]):
+            pronoun_cue = pronoun_cue or cue
+
+    found.sort(key=lambda item: item[0])
+    speakers = [f for f in found if aliases.kind(f[1][0]) != _NEWS]
+    outlets = [a for f in found for a in f[1] if aliases.kind(a) == _NEWS]
+    if speakers:
+        _, actors, cue, words = speakers[0]
+        via = [o for o in outlets if o not in actors]
+        return Attribution(list(dict.fromkeys(actors)), via, cue, words)
+    if found:
+        _, actors, cue, words = found[0]
+        return Attribution(list(dict.fromkeys(actors)), [], cue, words)
+    if pronoun_cue is not None and previous is not None and previous.claimants:
+        return Attribution(list(previous.claimants), list(previous.via), pronoun_cue, None, True)
+    return Attribution([narrator], [], None, None)

@@ -1,0 +1,91 @@
+"""How firmly a segment states its claim, in the seeds' hedge vocabulary (app.vocab.Hedge).
+
+The weakest cue wins: "Selon X, ils pourraient …" is speculative, not reported. The
+conditional mood and the future tense come from spaCy's morphology, with the
+conditional's endings as a fallback where the small model misses a verb.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.drafting.nlp import VerbForm
+from app.vocab import Hedge, Stance
+
+_I = re.IGNORECASE
+_SPECULATIVE = re.compile(
+    r"\b(?:pourrai(?:en)?t|puisse(?:nt)?|possiblement|peut-être|éventuellement|"
+    r"permettrai(?:en)?t|entraînerai(?:en)?t|si l['’]information se confirme|"
+    r"il est possible que|risque de)\b",
+    _I,
+)
+# "auraient été tués", "serait déjà formé": the conditional of reported, unverified fact.
+_ALLEGED = re.compile(
+    r"\b(?:aurai(?:en)?t|serai(?:en)?t)\s+(?:\w+\s+){0,2}?\w+(?:é|ée|és|ées|i|is|ie|ies|u|us|ue|ues|t|ts)\b|"
+    r"\bprétendu(?:e|s|es)?\b|\bprésumé(?:e|s|es)?\b|\bsupposé(?:e|s|es)?\b",
+    _I,
+)
+_EXPECTED = re.compile(
+    r"\b(?:devrai(?:en)?t|probablement|vraisemblablement|sans doute|attendu(?:e|s|es)?|"
+    r"prévu(?:e|s|es)? de)\b",
+    _I,
+)
+_CONFIRMED = re.compile(r"\b(?:confirmé|confirme|confirment|reconnu|reconnaît|reconnait)\b", _I)
+_NEGATED_CONFIRM = re.compile(r"\bn['’](?:\w+\s+){0,2}pas\s+(?:\w+\s+)?confirm", _I)
+_REPORTED = re.compile(
+    r"\b(?:selon|d['’]après|a rapporté|ont rapporté|rapporte|rapportent|"
+    r"considérés? comme|considérées? comme|citant)\b",
+    _I,
+)
+_ESTIMATED = re.compile(
+    r"\b(?:estim\w*|croi(?:t|ent)|croient|pens(?:e|ent)|de l['’]avis d|interprét\w*|évalu\w*|"
+    r"jug(?:e|ent))\b",
+    _I,
+)
+_CONDITIONAL_ENDING = re.compile(r"\b\w{3,}(?:rait|raient)\b", _I)
+_DENIES = re.compile(
+    r"\b(?:a nié|ont nié|nie|nient|a démenti|ont démenti|dément|démentent|rejette|"
+    r"n['’](?:\w+\s+){0,2}pas\s+(?:\w+\s+)?confirmé)\b",
+    _I,
+)
+_NEITHER = re.compile(r"\bni ne (?:nie|confirme|dément)\b|\bne confirme ni\b", _I)
+
+
+@dataclass(frozen=True)
+class HedgeReading:
+    hedge: Hedge
+    cue: str | None
+
+
+def read_hedge(text: str, verbs: list[VerbForm]) -> HedgeReading:
+    """`verbs`: the segment's conditional and future verb forms."""
+    if m := _SPECULATIVE.search(text):
+        return HedgeReading(Hedge.speculative, m.group(0))
+    if m := _ALLEGED.search(text):
+        return HedgeReading(Hedge.alleged, m.group(0))
+    if m := _EXPECTED.search(text):
+        return HedgeReading(Hedge.expected, m.group(0))
+    future = [v for v in verbs if v.future]
+    if future:
+        return HedgeReading(Hedge.expected, future[0].text)
+    conditional = [v for v in verbs if v.conditional]
+    if conditional or _CONDITIONAL_ENDING.search(text):
+        word = conditional[0].text if conditional else _CONDITIONAL_ENDING.search(text)
+        cue = word if isinstance(word, str) else (word.group(0) if word else None)
+        return HedgeReading(Hedge.alleged, cue)
+    if (m := _CONFIRMED.search(text)) and not _NEGATED_CONFIRM.search(text) and not _NEITHER.search(text):
+        return HedgeReading(Hedge.confirmed, m.group(0))
+    if m := _REPORTED.search(text):
+        return HedgeReading(Hedge.reported, m.group(0))
+    if m := _ESTIMATED.search(text):
+        return HedgeReading(Hedge.estimated, m.group(0))
+    return HedgeReading(Hedge.asserted, None)
+
+
+def read_stance(text: str, question: bool) -> Stance:
+    if question or _NEITHER.search(text):
+        return Stance.neither
+    if _DENIES.search(text):
+        return Stance.denies
+    return Stance.asserts
