@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from app import __version__, dataset_meta, derived, migrate
 from app.config import Settings, SettingsError
 from app.db import make_engine
+from app.drafting import commands as drafting
 from app.loader import SeedError, load_dataset, validate_seeds
 from app.models import documents_table
 
@@ -347,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between progress lines on stderr when it is not a terminal (a terminal "
         "gets a progress bar); 0 for neither (default: %(default)s)",
     )
+    drafting.add_parsers(sub)
     return parser
 
 
@@ -368,6 +370,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     try:
+        # Assisted drafts (app/drafting): draft, accept, draft-eval.
+        if args.command in drafting.COMMANDS:
+            seeds = _seeds_dir(args.seeds_dir, settings)
+            return drafting.COMMANDS[args.command](args, seeds)
         return COMMANDS[args.command](args, settings)
     except SeedError as exc:
         for problem in exc.problems:

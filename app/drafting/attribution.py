@@ -27,7 +27,9 @@ _PRESENT = (
     "craint|craignent|pense|pensent|croit|croient|juge|jugent|considère|considèrent|"
     "soupçonne|soupçonnent|accuse|accusent|redoute|redoutent|écrit|écrivent"
 )
-_AUX = r"(?:a|ont|avait|avaient|aurait|auraient|a\s+également|ont\s+également|a\s+aussi|ont\s+aussi)"
+_AUX = (
+    r"(?:a|ont|avait|avaient|aurait|auraient|a\s+également|ont\s+également|a\s+aussi|ont\s+aussi)"
+)
 _VERB = re.compile(
     rf"\b(?:{_AUX}\s+(?:\w+\s+)?(?P<past>{_PAST})|(?P<present>{_PRESENT}))(?P<inv>-(?:t-)?(?:il|ils|elle|elles))?\b",
     re.IGNORECASE,
@@ -82,7 +84,9 @@ def _subject(mentions: list[Mention], text: str) -> list[Mention]:
     first = people[0] if people else mentions[0]
     chosen = [first]
     i = mentions.index(first)
-    while i + 1 < len(mentions) and _COORDINATION.match(text[mentions[i].end : mentions[i + 1].start]):
+    while i + 1 < len(mentions) and _COORDINATION.match(
+        text[mentions[i].end : mentions[i + 1].start]
+    ):
         chosen.append(mentions[i + 1])
         i += 1
     return chosen
@@ -130,12 +134,20 @@ def attribute(
                     clause_end = min(clause_end, k)
             after = [m for m in inside if match.end() <= m.start and m.end <= clause_end]
             if after:
-                found.append((match.start(), [after[0].actor], cue, text[after[0].start : after[0].end]))
+                found.append(
+                    (match.start(), [after[0].actor], cue, text[after[0].start : after[0].end])
+                )
             continue
         subject_from = start
         for sep in _SUBJECT_START.finditer(text, start, match.start()):
             subject_from = sep.end()
         span = [m for m in inside if subject_from <= m.start and m.end <= match.start()]
+        # After a fronted clause ("Lorsque …, certains responsables ont …") the subject
+        # follows the last comma; an apposition (", John Kirby, a déclaré") leaves nothing
+        # after it, and the whole span counts.
+        comma = text.rfind(",", subject_from, match.start())
+        if comma >= 0 and (tail := [m for m in span if m.start > comma]):
+            span = tail
         chosen = _subject(span, text)
         if chosen:
             words = text[chosen[0].start : chosen[-1].end]

@@ -104,7 +104,9 @@ def draft(document: SourceDocument, aliases: ActorAliases) -> list[Candidate]:
             carried = None
         attribution = attribute(text, seg.start, seg.end, aliases, mentions, narrator, previous)
         if attribution.cue is None and carried is not None and carried.cue is not None:
-            attribution = Attribution(list(carried.claimants), list(carried.via), carried.cue, carried.words, True)
+            attribution = Attribution(
+                list(carried.claimants), list(carried.via), carried.cue, carried.words, True
+            )
         carried = None
         last_line = seg.line
         seg_verbs = [v for v in verbs if seg.start <= v.start and v.end <= seg.end]
@@ -121,7 +123,9 @@ def draft(document: SourceDocument, aliases: ActorAliases) -> list[Candidate]:
                     claimed_on = d.edtf
                     break
         figures = [
-            Figure(f.start, f.end, f.text, f.low, f.high, f.qualifier, f.unit, classify(seg.text, f))
+            Figure(
+                f.start, f.end, f.text, f.low, f.high, f.qualifier, f.unit, classify(seg.text, f)
+            )
             for f in parse_figures(text, seg.start, seg.end)
         ]
         notes = []
@@ -174,7 +178,12 @@ def to_record(c: Candidate) -> dict[str, Any]:
         "hedge_cue": c.hedge_cue,
         "claimed_on": c.claimed_on,
         "dates": [
-            {"text": d.text, "edtf": d.edtf, "earliest": d.earliest.isoformat(), "latest": d.latest.isoformat()}
+            {
+                "text": d.text,
+                "edtf": d.edtf,
+                "earliest": d.earliest.isoformat(),
+                "latest": d.latest.isoformat(),
+            }
             for d in c.dates
         ],
         "figures": [

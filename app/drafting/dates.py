@@ -44,7 +44,9 @@ _RELATIVE = re.compile(
     r"aujourd['’]hui|avant-hier)\b",
     _I,
 )
-_SEASON = re.compile(r"\b(?:cet|cette|ce|à l['’]|en)\s*(?P<season>printemps|été|automne|hiver)\b", _I)
+_SEASON = re.compile(
+    r"\b(?:cet|cette|ce|à l['’]|en)\s*(?P<season>printemps|été|automne|hiver)\b", _I
+)
 _MONTH_ONLY = re.compile(
     rf"\b(?P<pre>en|début|fin|mi-|courant|depuis)\s*(?P<month>{_MONTH})(?:\s+(?P<year>\d{{4}}))?\b",
     _I,
@@ -79,7 +81,9 @@ def _span(a: date, b: date) -> str:
     return a.isoformat() if a == b else f"{a.isoformat()}/{b.isoformat()}"
 
 
-def _resolve(kind: str, m: re.Match[str], anchor: date, future: bool) -> tuple[date, date] | str | None:
+def _resolve(
+    kind: str, m: re.Match[str], anchor: date, future: bool
+) -> tuple[date, date] | str | None:
     """A (first day, last day) or an EDTF string, for one publication day `anchor`."""
     if kind == "day":
         month = _MONTHS[m.group("month").lower()]
@@ -160,14 +164,18 @@ def resolve_dates(
             found.append((a, b, kind, m))
     out: list[DateMention] = []
     for a, b, kind, m in sorted(found, key=lambda item: item[0]):
-        ends = [_resolve(kind, m, anchor, future) for anchor in (published.earliest, published.latest)]
+        ends = [
+            _resolve(kind, m, anchor, future) for anchor in (published.earliest, published.latest)
+        ]
         if ends[0] is None or ends[1] is None:
             continue
         first, last = _edtf_of(ends[0]), _edtf_of(ends[1])
         if first.text == last.text:
             resolved = first
         else:
-            resolved = parse_edtf(_span(min(first.earliest, last.earliest), max(first.latest, last.latest)))
+            resolved = parse_edtf(
+                _span(min(first.earliest, last.earliest), max(first.latest, last.latest))
+            )
         out.append(
             DateMention(a, b, text[a:b].strip(), resolved.text, resolved.earliest, resolved.latest)
         )

@@ -100,7 +100,9 @@ def score_document(candidates: list[Candidate], curated: list[dict[str, Any]]) -
                 if (f.low, f.high, f.qualifier.value) == (fig["low"], fig["high"], fig["qualifier"])
             ]
             s.figures_exact += bool(same)
-            s.figures_quantity += any(f.quantity is not None and f.quantity.value == fig["quantity"] for f in same)
+            s.figures_quantity += any(
+                f.quantity is not None and f.quantity.value == fig["quantity"] for f in same
+            )
     s.right_candidates = len(right)
     return s
 
@@ -112,7 +114,9 @@ def evaluate(seeds_dir: Path) -> dict[str, Score]:
     for record in records:
         document = SourceDocument.from_seeds(seeds_dir, str(record["id"]))
         candidates = draft(document, aliases)  # before its claims are read
-        scores[document.id] = score_document(candidates, _curated(seeds_dir, document.id, document.text))
+        scores[document.id] = score_document(
+            candidates, _curated(seeds_dir, document.id, document.text)
+        )
     total = Score()
     for s in scores.values():
         total.add(s)
@@ -163,7 +167,9 @@ def markdown_table(scores: dict[str, Score]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="claimline draft-eval", description=__doc__)
-    parser.add_argument("seeds_dir", nargs="?", default="seeds", help="seed folder (default: seeds)")
+    parser.add_argument(
+        "seeds_dir", nargs="?", default="seeds", help="seed folder (default: seeds)"
+    )
     parser.add_argument("--misses", action="store_true", help="list the curated claims not found")
     args = parser.parse_args(argv)
     scores = evaluate(Path(args.seeds_dir))

@@ -50,14 +50,14 @@ _FIGURE = re.compile(
     rf"|(?P<n>\b{_AMOUNT})\b)",
     _I,
 )
-_VAGUE_FIGURE = re.compile(
-    r"\b(?:des|plusieurs|quelques)\s+(?P<v>" + "|".join(_VAGUE) + r")\b", _I
-)
+_VAGUE_FIGURE = re.compile(r"\b(?:des|plusieurs|quelques)\s+(?P<v>" + "|".join(_VAGUE) + r")\b", _I)
 _MONTHS = (
     r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|"
     r"january|february|march|april|may|june|july|august|september|october|november|december"
 )
-_AFTER_UNIT = re.compile(rf"^{_SP}*(?:d['’]entre eux{_SP}+)?(?:de{_SP}+|d['’])?(?:\w+{_SP}+)?({_UNIT})", _I)
+_AFTER_UNIT = re.compile(
+    rf"^{_SP}*(?:d['’]entre eux{_SP}+)?(?:de{_SP}+|d['’])?(?:\w+{_SP}+)?({_UNIT})", _I
+)
 _PART_OF = re.compile(rf"^{_SP}+(?:des|de|sur){_SP}+{_NUMBER}{_SP}+({_UNIT})", _I)
 _NOT_FIGURE_AFTER = re.compile(
     rf"^{_SP}*(?:{_MONTHS}|ans?\b|années?\b|jours?\b|heures?\b|h\b|%|km|kilomètres|mètres|"
@@ -113,12 +113,21 @@ def parse_figures(text: str, start: int = 0, end: int | None = None) -> list[Fig
         lo_text = m.group("lo") or m.group("lo2")
         if lo_text is not None:
             hi_text = m.group("hi") or m.group("hi2")
-            low, high = _value(lo_text), _value(hi_text)
-            if _is_year(lo_text) or _is_year(hi_text) or low >= high:
+            lo_value, hi_value = _value(lo_text), _value(hi_text)
+            if _is_year(lo_text) or _is_year(hi_text) or lo_value >= hi_value:
                 continue
-            unit = _unit_of(text, m.end()) or Unit.soldiers
+            range_unit = _unit_of(text, m.end()) or Unit.soldiers
             out.append(
-                Figure(m.start(), m.end(), m.group(0), low, high, Qualifier.range, unit, None)
+                Figure(
+                    m.start(),
+                    m.end(),
+                    m.group(0),
+                    lo_value,
+                    hi_value,
+                    Qualifier.range,
+                    range_unit,
+                    None,
+                )
             )
             continue
         token = m.group("n")
@@ -126,7 +135,8 @@ def parse_figures(text: str, start: int = 0, end: int | None = None) -> list[Fig
         is_word = not token[0].isdigit()
         unit = _unit_of(text, m.end())
         if _NOT_FIGURE_AFTER.match(text, m.end()) or (
-            m.start("n") == m.start() and _NOT_FIGURE_BEFORE.search(text[max(0, m.start() - 12) : m.start()])
+            m.start("n") == m.start()
+            and _NOT_FIGURE_BEFORE.search(text[max(0, m.start() - 12) : m.start()])
         ):
             continue
         if _is_year(token) and qualifier is None:
@@ -140,23 +150,33 @@ def parse_figures(text: str, start: int = 0, end: int | None = None) -> list[Fig
             high = None
         elif q is Qualifier.up_to:
             low = None
-        out.append(Figure(m.start(), m.end(), m.group(0), low, high, q, unit or Unit.soldiers, None))
+        out.append(
+            Figure(m.start(), m.end(), m.group(0), low, high, q, unit or Unit.soldiers, None)
+        )
     for m in _VAGUE_FIGURE.finditer(text, start, stop):
         value = _VAGUE[m.group("v").lower()]
-        unit = _unit_of(text, m.end()) or Unit.soldiers
-        out.append(Figure(m.start(), m.end(), m.group(0), value, None, Qualifier.vague, unit, None))
+        vague_unit = _unit_of(text, m.end()) or Unit.soldiers
+        out.append(
+            Figure(m.start(), m.end(), m.group(0), value, None, Qualifier.vague, vague_unit, None)
+        )
     out.sort(key=lambda f: f.start)
     return out
 
 
 _QUANTITY_CUES: list[tuple[str, Quantity]] = [
     (r"par jour|chaque jour|quotidienn", Quantity.russian_casualties_per_day),
-    (r"(?:russie|russes?|kremlin|moscou)\b.{0,40}\b(?:a perdu|perd|pertes)", Quantity.russian_losses_total),
+    (
+        r"(?:russie|russes?|kremlin|moscou)\b.{0,40}\b(?:a perdu|perd|pertes)",
+        Quantity.russian_losses_total,
+    ),
     (r"tués|blessés|morts|victimes|pertes", Quantity.troops_killed_or_wounded),
     (r"quitté|déserté|désert|fui|abandonné", Quantity.troops_deserted),
     (r"formés|formées|formation|entraîn", Quantity.troops_trained),
     (r"supplément|supplémentaires|de plus|additionnel|renforts", Quantity.troops_additional),
-    (r"promis|promet|fournir|décidé d['’]envoyer|prévoit d['’]envoyer|s['’]est engagé", Quantity.troops_pledged),
+    (
+        r"promis|promet|fournir|décidé d['’]envoyer|prévoit d['’]envoyer|s['’]est engagé",
+        Quantity.troops_pledged,
+    ),
     (r"se trouv|présents?|stationn|sur place|à l['’]intérieur", Quantity.troops_present),
     (r"envoy|déploy|dépêch|arriv", Quantity.troops_sent),
 ]
@@ -166,7 +186,9 @@ def classify(segment: str, figure: Figure) -> Quantity | None:
     """A proposed quantity for `figure` from the words of its segment."""
     if figure.unit is Unit.brigades:
         return Quantity.brigade_count
-    if re.search(r"\bchacun(?:e)?\b|\bpar brigade\b", segment, _I) and re.search(r"brigade", segment, _I):
+    if re.search(r"\bchacun(?:e)?\b|\bpar brigade\b", segment, _I) and re.search(
+        r"brigade", segment, _I
+    ):
         return Quantity.brigade_size
     for pattern, quantity in _QUANTITY_CUES:
         if re.search(pattern, segment, _I):

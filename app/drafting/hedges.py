@@ -74,7 +74,11 @@ def read_hedge(text: str, verbs: list[VerbForm]) -> HedgeReading:
         word = conditional[0].text if conditional else _CONDITIONAL_ENDING.search(text)
         cue = word if isinstance(word, str) else (word.group(0) if word else None)
         return HedgeReading(Hedge.alleged, cue)
-    if (m := _CONFIRMED.search(text)) and not _NEGATED_CONFIRM.search(text) and not _NEITHER.search(text):
+    if (
+        (m := _CONFIRMED.search(text))
+        and not _NEGATED_CONFIRM.search(text)
+        and not _NEITHER.search(text)
+    ):
         return HedgeReading(Hedge.confirmed, m.group(0))
     if m := _REPORTED.search(text):
         return HedgeReading(Hedge.reported, m.group(0))

@@ -56,5 +56,7 @@ def verb_forms(text: str) -> list[VerbForm]:
         conditional, future = "Cnd" in mood, "Fut" in tense
         if conditional or future:
             start = int(token.idx)
-            out.append(VerbForm(start, start + len(token.text), str(token.text), conditional, future))
+            out.append(
+                VerbForm(start, start + len(token.text), str(token.text), conditional, future)
+            )
     return out

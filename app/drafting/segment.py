@@ -46,15 +46,19 @@ _FURNITURE = [
     )
 ]
 # An invitation to read another piece ("Lisez le rapport de …") is a related-article link.
-_READ_MORE = re.compile(r"\b(?:lisez|lire|découvrez|regardez)\b.*\b(?:rapport|article|dossier|reportage)\b", re.I)
+_READ_MORE = re.compile(
+    r"\b(?:lisez|lire|découvrez|regardez)\b.*\b(?:rapport|article|dossier|reportage)\b", re.I
+)
 # A listing's time stamp ("Aujourd'hui · 02:04", "22 novembre 2024 · 10:28"): the line after
 # it is a related article's title.
 _TIMESTAMP = re.compile(r"^[^.!?]{0,40}\s[·|•-]\s\d{1,2}[:h]\d{2}$|^\d{1,2}[:h]\d{2}$")
 # A byline: two to four capitalised words, nothing else.
-_BYLINE = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:\s+(?:de |du |d'|van |von )?[A-ZÀ-Ý][a-zà-ÿ'’-]+){1,3}$")
+_BYLINE = re.compile(
+    r"^[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:\s+(?:de |du |d'|van |von )?[A-ZÀ-Ý][a-zà-ÿ'’-]+){1,3}$"
+)
 
 _END = ".?!…"
-_CLOSERS = "»\"”’)"
+_CLOSERS = '»"”’)'
 # A capital after '. ' starts a sentence unless the period closes an abbreviation.
 _ABBREVIATION = re.compile(r"(?:\b[A-Z]|\bM|\bMM|\bMme|\bDr|\bSt|\bav|\bapr|\bJ\.-C)\.$")
 # Clause boundaries that join two separately attributed statements.
@@ -112,9 +116,10 @@ def _sentence_ends(text: str, start: int, end: int) -> list[int]:
                 k += 1
             # Split before a capital or an opening quote, never before a digit or a lowercase
             # word (translations leave stray full stops inside sentences).
-            if k > j and k < end and (text[k].isupper() or text[k] in "«\"“"):
-                if not (ch == "." and _ABBREVIATION.search(text[max(start, i - 4) : i + 1])):
-                    ends.append(j)
+            starts_sentence = k > j and k < end and (text[k].isupper() or text[k] in '«"“')
+            abbreviation = ch == "." and _ABBREVIATION.search(text[max(start, i - 4) : i + 1])
+            if starts_sentence and not abbreviation:
+                ends.append(j)
             i = j
             continue
         i += 1
