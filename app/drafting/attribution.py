@@ -31,7 +31,7 @@ _AUX = (
     r"(?:a|ont|avait|avaient|aurait|auraient|a\s+également|ont\s+également|a\s+aussi|ont\s+aussi)"
 )
 _VERB = re.compile(
-    rf"\b(?:{_AUX}\s+(?:\w+\s+)?(?P<past>{_PAST})|(?P<present>{_PRESENT}))(?P<inv>-(?:t-)?(?:il|ils|elle|elles))?\b",
+    rf"\b(?:{_AUX}\s+(?:[\w'’]+\s+)?(?P<past>{_PAST})|(?P<present>{_PRESENT}))(?P<inv>-(?:t-)?(?:il|ils|elle|elles))?\b",
     re.IGNORECASE,
 )
 _SOURCE_WORD = re.compile(
@@ -41,9 +41,10 @@ _SOURCE_WORD = re.compile(
 )
 # The subject of a verb starts after the last of these before it.
 _SUBJECT_START = re.compile(r"(?:\bque\b|\bqu['’]|;|:|\btandis que\b|\blorsque\b)", re.IGNORECASE)
+_THAT = re.compile(r"\bque\b|\bqu['’]", re.IGNORECASE)
 _PRONOUN_SUBJECT = re.compile(r"^\W*(?:il|ils|elle|elles)\s*$", re.IGNORECASE)
 _COORDINATION = re.compile(r"^\s*(?:,|et)\s*(?:l['’]|la\s+|le\s+|les\s+|des\s+)?$", re.IGNORECASE)
-_DISTRIBUTED = re.compile(r"^(?:\s*,\s*|\s+et\s+)([\w’'-]+)")
+_DISTRIBUTED = re.compile(r"(?:\s*,\s*|\s+et\s+)([\w’'-]+)")
 _NEWS = "news_outlet"
 
 
@@ -122,16 +123,20 @@ def attribute(
     for match in _VERB.finditer(text, start, end):
         before = text[start : match.start()].rstrip()
         cue = match.group(0)
-        inverted = before.endswith((",", "»", "«", "\u201d", '"')) or match.group("inv")
+        clause_end = end
+        for stop in (",", ";", "."):
+            k = text.find(stop, match.end(), end)
+            if k >= 0:
+                clause_end = min(clause_end, k)
+        # ", a déclaré Kirby." is inverted; "Lloyd Austin, a confirmé que …" is an apposition
+        # closing before the verb, whose statement follows.
+        inverted = before.endswith((",", "»", "«", "\u201d", '"')) and not _THAT.search(
+            text, match.end(), clause_end
+        )
         if match.group("inv"):
             pronoun_cue = cue
             continue
         if inverted:
-            clause_end = end
-            for stop in (",", ";", "."):
-                k = text.find(stop, match.end(), end)
-                if k >= 0:
-                    clause_end = min(clause_end, k)
             after = [m for m in inside if match.end() <= m.start and m.end <= clause_end]
             if after:
                 found.append(

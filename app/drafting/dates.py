@@ -45,7 +45,7 @@ _RELATIVE = re.compile(
     _I,
 )
 _SEASON = re.compile(
-    r"\b(?:cet|cette|ce|à l['’]|en)\s*(?P<season>printemps|été|automne|hiver)\b", _I
+    r"\b(?:cet|cette|ce|au|à l['’]|en)\s*(?P<season>printemps|été|automne|hiver)\b", _I
 )
 _MONTH_ONLY = re.compile(
     rf"\b(?P<pre>en|début|fin|mi-|courant|depuis)\s*(?P<month>{_MONTH})(?:\s+(?P<year>\d{{4}}))?\b",

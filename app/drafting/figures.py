@@ -56,7 +56,7 @@ _MONTHS = (
     r"january|february|march|april|may|june|july|august|september|october|november|december"
 )
 _AFTER_UNIT = re.compile(
-    rf"^{_SP}*(?:d['’]entre eux{_SP}+)?(?:de{_SP}+|d['’])?(?:\w+{_SP}+)?({_UNIT})", _I
+    rf"^{_SP}*(?:d['’]entre eux{_SP}+)?(?:de{_SP}+|d['’])?(?:\w+{_SP}+)??({_UNIT})", _I
 )
 _PART_OF = re.compile(rf"^{_SP}+(?:des|de|sur){_SP}+{_NUMBER}{_SP}+({_UNIT})", _I)
 _NOT_FIGURE_AFTER = re.compile(

@@ -45,7 +45,7 @@ _ESTIMATED = re.compile(
 )
 _CONDITIONAL_ENDING = re.compile(r"\b\w{3,}(?:rait|raient)\b", _I)
 _DENIES = re.compile(
-    r"\b(?:a nié|ont nié|nie|nient|a démenti|ont démenti|dément|démentent|rejette|"
+    r"\b(?:(?:a|ont|avait|avaient)\s+(?:[\w'’]+\s+)?(?:nié|démenti)|nie|nient|dément|démentent|rejette|"
     r"n['’](?:\w+\s+){0,2}pas\s+(?:\w+\s+)?confirmé)\b",
     _I,
 )

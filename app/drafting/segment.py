@@ -157,8 +157,8 @@ def segments(text: str) -> list[Segment]:
             if a >= b:
                 continue
             sentence = text[a:b]
-            if sentence.endswith("?") and number > 0:
-                continue  # a question in the body is rhetoric, not a claim
+            if sentence.endswith("?") and out:
+                continue  # a question after the headline is rhetoric, not a claim
             if sentence.endswith(":"):
                 kind = SegmentKind.intro
             elif sentence[-1] in _END + _CLOSERS:
