@@ -17,7 +17,8 @@ from app.drafting.actors import ActorAliases, Mention
 _PAST = (
     "déclaré|affirmé|estimé|confirmé|démenti|nié|annoncé|indiqué|rapporté|reconnu|noté|"
     "souligné|assuré|expliqué|ajouté|précisé|constaté|prétendu|averti|révélé|dit|interprété|"
-    "condamné|jugé|considéré|admis|démontré|signalé|répété|insisté|martelé|prévenu|écrit"
+    "condamné|jugé|considéré|admis|démontré|signalé|répété|insisté|martelé|prévenu|écrit|"
+    "demandé|appelé|exhorté|dénoncé|qualifié|réclamé|déploré|salué"
 )
 _PRESENT = (
     "déclare|déclarent|affirme|affirment|estime|estiment|confirme|confirment|dément|démentent|"
@@ -34,6 +35,7 @@ _VERB = re.compile(
     rf"\b(?:{_AUX}\s+(?:[\w'’]+\s+)?(?P<past>{_PAST})|(?P<present>{_PRESENT}))(?P<inv>-(?:t-)?(?:il|ils|elle|elles))?\b",
     re.IGNORECASE,
 )
+_GLUED_AUX = re.compile(rf"a\s+(?:[\w'’]+\s+)?(?P<past>{_PAST})(?P<inv>(?!))?\b", re.IGNORECASE)
 _SOURCE_WORD = re.compile(
     r"\b(?:selon|d['’]après|de l['’]avis d(?:e|u|es)|citant|informés? par|"
     r"d['’]après des informations d(?:e|u|es))\s+(?!lesquel|laquelle|lequel)",
@@ -93,6 +95,36 @@ def _subject(mentions: list[Mention], text: str) -> list[Mention]:
     return chosen
 
 
+def _clause_end(text: str, pos: int, end: int, stops: tuple[str, ...]) -> int:
+    found = [k for stop in stops if (k := text.find(stop, pos, end)) >= 0]
+    return min(found, default=end)
+
+
+def _subject_mentions(
+    text: str, inside: list[Mention], subject_from: int, verb: int
+) -> list[Mention]:
+    """The mentions of the comma-delimited chunk nearest the verb that has any: after a
+    fronted clause ("Lorsque …, certains responsables ont …") the subject follows the
+    comma; an apposition ("Le porte-parole …, John Kirby, a déclaré") is the chunk before."""
+    span = [m for m in inside if subject_from <= m.start and m.end <= verb]
+    stop = verb
+    while span:
+        comma = text.rfind(",", subject_from, stop)
+        chunk = [m for m in span if m.start > comma]
+        if chunk or comma < 0:
+            return chunk
+        stop = comma
+    return []
+
+
+def _verbs(text: str, start: int, end: int, inside: list[Mention]) -> list[re.Match[str]]:
+    """Speech verbs, with "Austina souligné" (a machine translation's run-together
+    "Austin a souligné") read as one when a mention ends right before the "a"."""
+    ends = {m.end for m in inside}
+    glued = [m for m in _GLUED_AUX.finditer(text, start, end) if m.start() in ends]
+    return sorted([*_VERB.finditer(text, start, end), *glued], key=lambda m: m.start())
+
+
 def attribute(
     text: str,
     start: int,
@@ -108,11 +140,7 @@ def attribute(
     pronoun_cue: str | None = None
 
     for match in _SOURCE_WORD.finditer(text, start, end):
-        clause_end = end
-        for stop in (",", ";", ".", "»"):
-            k = text.find(stop, match.end(), end)
-            if k >= 0:
-                clause_end = min(clause_end, k)
+        clause_end = _clause_end(text, match.end(), end, (",", ";", ".", "»"))
         after = [m for m in inside if match.end() <= m.start and m.end <= clause_end]
         if after:
             first = after[0]
@@ -120,40 +148,27 @@ def attribute(
             cue = match.group(0).strip().lower()
             found.append((match.start(), actors, cue, text[first.start : first.end]))
 
-    for match in _VERB.finditer(text, start, end):
-        before = text[start : match.start()].rstrip()
+    for match in _verbs(text, start, end, inside):
         cue = match.group(0)
-        clause_end = end
-        for stop in (",", ";", "."):
-            k = text.find(stop, match.end(), end)
-            if k >= 0:
-                clause_end = min(clause_end, k)
-        # ", a déclaré Kirby." is inverted; "Lloyd Austin, a confirmé que …" is an apposition
-        # closing before the verb, whose statement follows.
+        if match.group("inv"):  # "affirment-ils"
+            pronoun_cue = cue
+            continue
+        before = text[start : match.start()].rstrip()
+        clause_end = _clause_end(text, match.end(), end, (",", ";", "."))
+        # ", a déclaré Kirby." is inverted; "Lloyd Austin, a confirmé que …" and "X, par …,
+        # a condamné les livraisons" close an apposition before the verb.
         inverted = before.endswith((",", "»", "«", "\u201d", '"')) and not _THAT.search(
             text, match.end(), clause_end
         )
-        if match.group("inv"):
-            pronoun_cue = cue
-            continue
-        if inverted:
-            after = [m for m in inside if match.end() <= m.start and m.end <= clause_end]
-            if after:
-                found.append(
-                    (match.start(), [after[0].actor], cue, text[after[0].start : after[0].end])
-                )
+        after = [m for m in inside if match.end() <= m.start and m.end <= clause_end]
+        if inverted and after:
+            words = text[after[0].start : after[0].end]
+            found.append((match.start(), [after[0].actor], cue, words))
             continue
         subject_from = start
         for sep in _SUBJECT_START.finditer(text, start, match.start()):
             subject_from = sep.end()
-        span = [m for m in inside if subject_from <= m.start and m.end <= match.start()]
-        # After a fronted clause ("Lorsque …, certains responsables ont …") the subject
-        # follows the last comma; an apposition (", John Kirby, a déclaré") leaves nothing
-        # after it, and the whole span counts.
-        comma = text.rfind(",", subject_from, match.start())
-        if comma >= 0 and (tail := [m for m in span if m.start > comma]):
-            span = tail
-        chosen = _subject(span, text)
+        chosen = _subject(_subject_mentions(text, inside, subject_from, match.start()), text)
         if chosen:
             words = text[chosen[0].start : chosen[-1].end]
             found.append((match.start(), [m.actor for m in chosen], cue, words))

@@ -95,6 +95,7 @@ def draft(document: SourceDocument, aliases: ActorAliases) -> list[Candidate]:
     previous: Attribution | None = None
     carried: Attribution | None = None  # an 'X a constaté … :' line hands X to its list
     last_line = -1
+    spoken_on: dict[tuple[str, ...], str] = {}  # claimants -> their first statement's date
     for seg in segments(text):
         if seg.kind is SegmentKind.intro:
             carried = attribute(text, seg.start, seg.end, aliases, mentions, narrator, previous)
@@ -109,9 +110,10 @@ def draft(document: SourceDocument, aliases: ActorAliases) -> list[Candidate]:
             )
         carried = None
         last_line = seg.line
+        notes: list[str] = []
         seg_verbs = [v for v in verbs if seg.start <= v.start and v.end <= seg.end]
-        hedge = read_hedge(seg.text, seg_verbs)
         question = seg.text.rstrip().endswith("?")
+        hedge = read_hedge(seg.text, seg_verbs, attribution.cue, bool(attribution.via), question)
         stance = read_stance(seg.text, question)
         dates = resolve_dates(
             text, seg.start, seg.end, document.published, future=hedge.hedge is Hedge.expected
@@ -122,13 +124,19 @@ def draft(document: SourceDocument, aliases: ActorAliases) -> list[Candidate]:
                 if parse_edtf(d.edtf).precision in STATEMENT_PRECISIONS:
                     claimed_on = d.edtf
                     break
+            key = tuple(attribution.claimants)
+            if claimed_on is None and key in spoken_on:
+                # Reports date a speaker's first statement and not the ones that follow.
+                claimed_on = spoken_on[key]
+                notes.append("claim date carried from the claimant's earlier statement")
+            elif claimed_on is not None:
+                spoken_on.setdefault(key, claimed_on)
         figures = [
             Figure(
                 f.start, f.end, f.text, f.low, f.high, f.qualifier, f.unit, classify(seg.text, f)
             )
             for f in parse_figures(text, seg.start, seg.end)
         ]
-        notes = []
         if seg.kind is SegmentKind.heading:
             notes.append("a line without closing punctuation: a headline, subheading or caption")
         if attribution.inherited:

@@ -22,7 +22,7 @@ _RULES: list[tuple[re.Pattern[str], EventType]] = [
         (r"condamn\w*|convoqué|sanction\w*|inquiétudes?|protest\w*|exhort\w*",
          EventType.diplomatic_reaction),
         (r"envoy\w*|déploy\w*|dépêch\w*|troupes|soldats|mobilisation", EventType.deployment),
-        (r"renseignement\w*|NIS|services secrets", EventType.intelligence_assessment),
+        (r"renseignement\w*|services secrets", EventType.intelligence_assessment),
         (r"experts?|analystes?|stratégie|risques?|pourrait|permettrait", EventType.analysis),
     )
 ]  # fmt: skip

@@ -14,10 +14,12 @@ from app.drafting.nlp import VerbForm
 from app.vocab import Hedge, Stance
 
 _I = re.IGNORECASE
+# "puisse" is speculative after a fear or a possibility, not after "afin que".
 _SPECULATIVE = re.compile(
-    r"\b(?:pourrai(?:en)?t|puisse(?:nt)?|possiblement|peut-être|éventuellement|"
+    r"\b(?P<w>pourrai(?:en)?t|possiblement|peut-être|éventuellement|"
     r"permettrai(?:en)?t|entraînerai(?:en)?t|si l['’]information se confirme|"
-    r"il est possible que|risque de)\b",
+    r"il est possible que|risque de)\b|"
+    r"\b(?:crai\w*|peur|possible|risque)\b[^.;]{0,40}?\b(?P<s>puisse(?:nt)?)\b",
     _I,
 )
 # "auraient été tués", "serait déjà formé": the conditional of reported, unverified fact.
@@ -43,7 +45,11 @@ _ESTIMATED = re.compile(
     r"jug(?:e|ent))\b",
     _I,
 )
-_CONDITIONAL_ENDING = re.compile(r"\b\w{3,}(?:rait|raient)\b", _I)
+# The conditional's endings where spaCy's small model misses one; imperfects of -rer verbs
+# ("coopérait", "déclarait") and nouns ("retrait") do not end so.
+_CONDITIONAL_ENDING = re.compile(
+    r"\b\w*(?:erai|irai|vrai|rrai|ttrai|îtrai|drai|aurai|serai|ferai)(?:en)?t\b", _I
+)
 _DENIES = re.compile(
     r"\b(?:(?:a|ont|avait|avaient)\s+(?:[\w'’]+\s+)?(?:nié|démenti)|nie|nient|dément|démentent|rejette|"
     r"n['’](?:\w+\s+){0,2}pas\s+(?:\w+\s+)?confirmé)\b",
@@ -58,10 +64,31 @@ class HedgeReading:
     cue: str | None
 
 
-def read_hedge(text: str, verbs: list[VerbForm]) -> HedgeReading:
-    """`verbs`: the segment's conditional and future verb forms."""
+def _cue_hedge(cue: str) -> Hedge | None:
+    """The hedge an attribution cue itself carries ("selon" relays, "estiment" assesses)."""
+    for pattern, hedge in (
+        (_REPORTED, Hedge.reported),
+        (_ESTIMATED, Hedge.estimated),
+        (_CONFIRMED, Hedge.confirmed),
+    ):
+        if pattern.search(cue):
+            return hedge
+    return None
+
+
+def read_hedge(
+    text: str,
+    verbs: list[VerbForm],
+    cue: str | None = None,
+    relayed: bool = False,
+    question: bool = False,
+) -> HedgeReading:
+    """`verbs`: the segment's conditional and future verb forms; `cue`: the words that
+    attributed it; `relayed`: an outlet relays it."""
     if m := _SPECULATIVE.search(text):
-        return HedgeReading(Hedge.speculative, m.group(0))
+        return HedgeReading(Hedge.speculative, m.group(m.lastgroup or 0))
+    if question:
+        return HedgeReading(Hedge.speculative, "?")
     if m := _ALLEGED.search(text):
         return HedgeReading(Hedge.alleged, m.group(0))
     if m := _EXPECTED.search(text):
@@ -69,22 +96,24 @@ def read_hedge(text: str, verbs: list[VerbForm]) -> HedgeReading:
     future = [v for v in verbs if v.future]
     if future:
         return HedgeReading(Hedge.expected, future[0].text)
-    conditional = [v for v in verbs if v.conditional]
-    if conditional or _CONDITIONAL_ENDING.search(text):
-        word = conditional[0].text if conditional else _CONDITIONAL_ENDING.search(text)
-        cue = word if isinstance(word, str) else (word.group(0) if word else None)
-        return HedgeReading(Hedge.alleged, cue)
-    if (
-        (m := _CONFIRMED.search(text))
-        and not _NEGATED_CONFIRM.search(text)
-        and not _NEITHER.search(text)
-    ):
+    conditional = [v.text for v in verbs if v.conditional]
+    if conditional:
+        return HedgeReading(Hedge.alleged, conditional[0])
+    if m := _CONDITIONAL_ENDING.search(text):
+        return HedgeReading(Hedge.alleged, m.group(0))
+    if relayed:
+        return HedgeReading(Hedge.reported, cue)
+    hedge = _cue_hedge(cue) if cue is not None else None
+    if hedge is not None and not (hedge is Hedge.confirmed and _NEGATED_CONFIRM.search(text)):
+        return HedgeReading(hedge, cue)
+    negated = _NEGATED_CONFIRM.search(text) or _NEITHER.search(text)
+    if (m := _CONFIRMED.search(text)) and not negated:
         return HedgeReading(Hedge.confirmed, m.group(0))
-    if m := _REPORTED.search(text):
+    if cue is None and (m := _REPORTED.search(text)):
         return HedgeReading(Hedge.reported, m.group(0))
-    if m := _ESTIMATED.search(text):
+    if cue is None and (m := _ESTIMATED.search(text)):
         return HedgeReading(Hedge.estimated, m.group(0))
-    return HedgeReading(Hedge.asserted, None)
+    return HedgeReading(Hedge.asserted, cue)
 
 
 def read_stance(text: str, question: bool) -> Stance:

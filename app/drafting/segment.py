@@ -62,6 +62,12 @@ _CLOSERS = '»"”’)'
 # A capital after '. ' starts a sentence unless the period closes an abbreviation.
 _ABBREVIATION = re.compile(r"(?:\b[A-Z]|\bM|\bMM|\bMme|\bDr|\bSt|\bav|\bapr|\bJ\.-C)\.$")
 # Clause boundaries that join two separately attributed statements.
+# A fronted subordinate clause, up to its comma ("Lorsque les troupes …, certains …").
+_FRONTED = re.compile(
+    r"(?:bien qu['’e]|lorsqu['’e]|quand |en plus d['’e]|après qu['’e]|avant qu['’e]|"
+    r"alors qu['’e]|puisqu['’e])[^,;:«»]{10,200}?,",
+    re.IGNORECASE,
+)
 _CLAUSE = re.compile(r"(?:,|;)\s+(?=tandis que\b|mais (?!aussi\b|encore\b|également\b|pas\b))|;\s+")
 
 
@@ -130,6 +136,12 @@ def _sentence_ends(text: str, start: int, end: int) -> list[int]:
 
 def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     out, pos = [], start
+    fronted = _FRONTED.match(text, start, end)
+    if fronted is not None:
+        # "Bien qu'ils soient …, les experts disent …": the concession is the outlet's, the
+        # main clause the speaker's.
+        out.append((start, fronted.end() - 1))
+        pos = fronted.end() + 1
     for match in _CLAUSE.finditer(text, start, end):
         out.append((pos, match.start()))
         pos = match.end()
