@@ -359,6 +359,8 @@ COMMANDS = {
     "validate": cmd_validate,
     "load": cmd_load,
     "serve": cmd_serve,
+    # Assisted drafts (app/drafting): draft, accept, draft-eval.
+    **drafting.COMMANDS,
 }
 
 
@@ -370,10 +372,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     try:
-        # Assisted drafts (app/drafting): draft, accept, draft-eval.
-        if args.command in drafting.COMMANDS:
-            seeds = _seeds_dir(args.seeds_dir, settings)
-            return drafting.COMMANDS[args.command](args, seeds)
         return COMMANDS[args.command](args, settings)
     except SeedError as exc:
         for problem in exc.problems:

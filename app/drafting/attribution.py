@@ -36,6 +36,7 @@ _VERB = re.compile(
     re.IGNORECASE,
 )
 _GLUED_AUX = re.compile(rf"a\s+(?:[\w'’]+\s+)?(?P<past>{_PAST})(?P<inv>(?!))?\b", re.IGNORECASE)
+_ORIGIN = re.compile(r"citant|informés? par|d['’]après des informations", re.IGNORECASE)
 _SOURCE_WORD = re.compile(
     r"\b(?:selon|d['’]après|de l['’]avis d(?:e|u|es)|citant|informés? par|"
     r"d['’]après des informations d(?:e|u|es))\s+(?!lesquel|laquelle|lequel)",
@@ -160,7 +161,16 @@ def attribute(
         inverted = before.endswith((",", "»", "«", "\u201d", '"')) and not _THAT.search(
             text, match.end(), clause_end
         )
-        after = [m for m in inside if match.end() <= m.start and m.end <= clause_end]
+        # An inverted subject follows its verb closely: ", a déclaré Kirby", ", ont indiqué
+        # des responsables sud-coréens"; a name further on is the statement's object.
+        after = [
+            m
+            for m in inside
+            if match.end() <= m.start
+            and m.end <= clause_end
+            and len(text[match.end() : m.start].split()) <= 3
+            and "«" not in text[match.end() : m.start]
+        ]
         if inverted and after:
             words = text[after[0].start : after[0].end]
             found.append((match.start(), [after[0].actor], cue, words))
@@ -176,7 +186,9 @@ def attribute(
             pronoun_cue = pronoun_cue or cue
 
     found.sort(key=lambda item: item[0])
-    speakers = [f for f in found if aliases.kind(f[1][0]) != _NEWS]
+    # "citant X", "informés par X": X is where the statement comes from, whoever says it.
+    origins = [f for f in found if _ORIGIN.match(f[2])]
+    speakers = origins or [f for f in found if aliases.kind(f[1][0]) != _NEWS]
     outlets = [a for f in found for a in f[1] if aliases.kind(a) == _NEWS]
     if speakers:
         _, actors, cue, words = speakers[0]

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from app.config import Settings
 from app.drafting import nlp
 
 _HEADER = """\
@@ -19,7 +20,12 @@ _HEADER = """\
 """
 
 
-def cmd_draft(args: argparse.Namespace, seeds_dir: Path) -> int:
+def _seeds_dir(args: argparse.Namespace, settings: Settings) -> Path:
+    return Path(args.seeds_dir) if args.seeds_dir else settings.seeds_dir
+
+
+def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
+    seeds_dir = _seeds_dir(args, settings)
     from app.drafting.actors import ActorAliases
     from app.drafting.candidates import SourceDocument, draft, to_record
 
@@ -53,7 +59,8 @@ def cmd_draft(args: argparse.Namespace, seeds_dir: Path) -> int:
     return 0
 
 
-def cmd_accept(args: argparse.Namespace, seeds_dir: Path) -> int:
+def cmd_accept(args: argparse.Namespace, settings: Settings) -> int:
+    seeds_dir = _seeds_dir(args, settings)
     from app.drafting.accept import DraftError, accept
 
     try:
@@ -70,7 +77,8 @@ def cmd_accept(args: argparse.Namespace, seeds_dir: Path) -> int:
     return 0
 
 
-def cmd_draft_eval(args: argparse.Namespace, seeds_dir: Path) -> int:
+def cmd_draft_eval(args: argparse.Namespace, settings: Settings) -> int:
+    seeds_dir = _seeds_dir(args, settings)
     from app.drafting.evaluate import evaluate, markdown_table
 
     try:
@@ -82,19 +90,24 @@ def cmd_draft_eval(args: argparse.Namespace, seeds_dir: Path) -> int:
     return 0
 
 
+_SEEDS_HELP = "seed folder (default: $CLAIMLINE_SEEDS_DIR or seeds/)"
+
+
 def add_parsers(sub: Any) -> None:
     p = sub.add_parser("draft", help="propose candidate claims for a seed document (a draft file)")
     p.add_argument("document_id", help="a document id from documents.yaml")
-    p.add_argument("--out", help="folder for the draft file (default: <seeds>/drafts)")
-    p.add_argument("--force", action="store_true", help="replace an existing draft file")
-    p.add_argument("--seeds-dir", help="seed folder (default: $CLAIMLINE_SEEDS_DIR or seeds/)")
+    p.add_argument("--out", help="folder for the draft file (default: drafts/ in the seed folder)")
+    p.add_argument(
+        "--force", action="store_true", help="replace an existing draft file (default: refuse)"
+    )
+    p.add_argument("--seeds-dir", help=_SEEDS_HELP)
     p = sub.add_parser("accept", help="move a draft's accepted candidates into the seed claims")
     p.add_argument("draft_file", help="a file written by `claimline draft`")
-    p.add_argument("--seeds-dir", help="seed folder (default: $CLAIMLINE_SEEDS_DIR or seeds/)")
+    p.add_argument("--seeds-dir", help=_SEEDS_HELP)
     p = sub.add_parser(
         "draft-eval", help="draft every seed document and score it (docs/drafting.md)"
     )
-    p.add_argument("--seeds-dir", help="seed folder (default: $CLAIMLINE_SEEDS_DIR or seeds/)")
+    p.add_argument("--seeds-dir", help=_SEEDS_HELP)
 
 
 COMMANDS = {"draft": cmd_draft, "accept": cmd_accept, "draft-eval": cmd_draft_eval}

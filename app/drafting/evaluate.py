@@ -6,7 +6,8 @@ half of its quote's characters (its match is the candidate covering most); a can
 right when it covers half of some curated quote. For found claims the evaluation counts
 the claimant (the curated claimant is among the candidate's claimants), the hedge, each
 curated figure (a candidate figure with the same low, high and qualifier), the claim date
-and the event type (the curated event's).
+and the event type (the curated event's). Candidates are sentences or clauses, coarser than
+many curated quotes, so the share of candidate characters inside curated quotes is given too.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class Score:
     dated_right: int = 0
     dates_right: int = 0
     event_type: int = 0
+    chars: int = 0  # candidate characters
+    chars_curated: int = 0  # of them, inside some curated quote
     misses: list[str] = field(default_factory=list)
 
     def add(self, other: Score) -> None:
@@ -104,6 +107,9 @@ def score_document(candidates: list[Candidate], curated: list[dict[str, Any]]) -
                 f.quantity is not None and f.quantity.value == fig["quantity"] for f in same
             )
     s.right_candidates = len(right)
+    curated_chars = {i for claim in curated for i in range(claim["_start"], claim["_end"])}
+    s.chars = sum(c.end - c.start for c in candidates)
+    s.chars_curated = sum(i in curated_chars for c in candidates for i in range(c.start, c.end))
     return s
 
 
@@ -131,6 +137,7 @@ def _pct(n: int, d: int) -> str:
 ROWS: list[tuple[str, str]] = [
     ("recall: curated claims found", "recall"),
     ("precision: candidates that match a curated claim", "precision"),
+    ("candidate characters inside a curated quote", "chars"),
     ("claimant right (found claims)", "claimant"),
     ("hedge right (found claims)", "hedge"),
     ("figures exact: low, high, qualifier (curated figures found)", "figures"),
@@ -145,6 +152,7 @@ def metric(s: Score, key: str) -> tuple[int, int]:
     return {
         "recall": (s.found, s.curated),
         "precision": (s.right_candidates, s.candidates),
+        "chars": (s.chars_curated, s.chars),
         "claimant": (s.claimant, s.found),
         "hedge": (s.hedge, s.found),
         "figures": (s.figures_exact, s.figures),
