@@ -16,7 +16,7 @@ from app.db import make_engine
 from app.drafting import nlp
 from app.drafting.actors import ActorAliases
 from app.drafting.attribution import Attribution, attribute
-from app.drafting.candidates import Candidate, SourceDocument, draft
+from app.drafting.candidates import Candidate, SourceDocument, draft, to_record
 from app.drafting.dates import resolve_dates
 from app.drafting.evaluate import evaluate, markdown_table, metric, score_document
 from app.drafting.figures import parse_figures
@@ -371,6 +371,26 @@ def test_a_pronoun_subject_continues_the_previous_claimant(aliases: ActorAliases
     assert (found.claimants, found.inherited) == (["kor-nis"], True)
     alone = _attribute("Il a ajouté qu’il tentait de déterminer leur nombre.", aliases)
     assert alone.claimants == ["unattributed"]
+    inverted = _attribute("Les troupes arrivent, a-t-il précisé.", aliases, previous=previous)
+    assert (inverted.claimants, inverted.inherited) == (["kor-nis"], True)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("« Nous sommes prêts », a déclaré Jens Stoltenberg.", "Jens Stoltenberg"),
+        (
+            "Le chef de la diplomatie hongroise a déclaré que les troupes étaient là.",
+            "Le chef de la diplomatie hongroise",
+        ),
+        ("Marie Dupont estime que la guerre durera.", "Marie Dupont"),
+    ],
+)
+def test_a_speaker_missing_from_the_aliases_is_left_for_the_curator(
+    text: str, words: str, aliases: ActorAliases
+) -> None:
+    found = _attribute(text, aliases, narrator="euronews")
+    assert (found.claimants, found.words, found.resolved) == ([], words, False)
 
 
 # --- segments and page furniture ----------------------------------------------------------
@@ -708,3 +728,16 @@ def test_evaluation_scores_overlap_of_half_the_curated_quote() -> None:
     ]
     s = score_document([candidate(50, 120), candidate(251, 400), candidate(500, 600)], curated)
     assert (s.found, s.right_candidates, s.candidates, s.claimant, s.hedge) == (1, 1, 3, 1, 1)
+
+
+@pytest.mark.slow
+def test_an_unknown_speaker_drafts_with_no_claimant_and_a_note(aliases: ActorAliases) -> None:
+    text = "Jens Stoltenberg a déclaré que l’OTAN suivait la situation."
+    (candidate,) = draft(SourceDocument("t", text, parse_edtf("2024-10-24"), "euronews"), aliases)
+    record = to_record(candidate)
+    assert (record["claimant"], record["claimant_words"], record["confidence"]) == (
+        None,
+        "Jens Stoltenberg",
+        0.3,
+    )
+    assert record["notes"] == ["speaker 'Jens Stoltenberg' is no actor or alias in actors.yaml"]

@@ -35,6 +35,10 @@ _VERB = re.compile(
     rf"\b(?:{_AUX}\s+(?:[\w'’]+\s+)?(?P<past>{_PAST})|(?P<present>{_PRESENT}))(?P<inv>-(?:t-)?(?:il|ils|elle|elles))?\b",
     re.IGNORECASE,
 )
+# "a-t-il déclaré", "ont-ils ajouté": the previous speaker goes on.
+_PRONOUN_INVERTED = re.compile(
+    rf"\b(?:a-t-(?:il|elle)|ont-(?:ils|elles))\s+(?:[\w'’]+\s+)?(?:{_PAST})\b", re.IGNORECASE
+)
 _GLUED_AUX = re.compile(rf"a\s+(?:[\w'’]+\s+)?(?P<past>{_PAST})(?P<inv>(?!))?\b", re.IGNORECASE)
 _ORIGIN = re.compile(r"citant|informés? par|d['’]après des informations", re.IGNORECASE)
 _SOURCE_WORD = re.compile(
@@ -44,6 +48,13 @@ _SOURCE_WORD = re.compile(
 )
 # The subject of a verb starts after the last of these before it.
 _SUBJECT_START = re.compile(r"(?:\bque\b|\bqu['’]|;|:|\btandis que\b|\blorsque\b)", re.IGNORECASE)
+# A speaker's words: a name ("Jens Stoltenberg") or a determiner and up to five words
+# ("le chef de l'OTAN"), not a pronoun.
+_NAMED = re.compile(
+    r"(?:(?:le|la|les|l['’]|un|une|des|du|certains|plusieurs)\s*(?:[\w'’-]+\s*){1,5}"
+    r"|(?-i:[A-ZÀ-Ý][\w'’-]+)(?:\s+(?-i:[A-ZÀ-Ý][\w'’-]+)){0,3})",
+    re.IGNORECASE,
+)
 _THAT = re.compile(r"\bque\b|\bqu['’]", re.IGNORECASE)
 _PRONOUN_SUBJECT = re.compile(r"^\W*(?:il|ils|elle|elles)\s*$", re.IGNORECASE)
 _COORDINATION = re.compile(r"^\s*(?:,|et)\s*(?:l['’]|la\s+|le\s+|les\s+|des\s+)?$", re.IGNORECASE)
@@ -139,6 +150,7 @@ def attribute(
     inside = [m for m in mentions if start <= m.start and m.end <= end]
     found: list[tuple[int, list[str], str, str]] = []  # (position, actors, cue, words)
     pronoun_cue: str | None = None
+    unresolved: tuple[str, str] | None = None  # (cue, the speaker's words) naming no actor
 
     for match in _SOURCE_WORD.finditer(text, start, end):
         clause_end = _clause_end(text, match.end(), end, (",", ";", ".", "»"))
@@ -175,6 +187,8 @@ def attribute(
             words = text[after[0].start : after[0].end]
             found.append((match.start(), [after[0].actor], cue, words))
             continue
+        if inverted and (named := _NAMED.match(text[match.end() : clause_end].strip())):
+            unresolved = unresolved or (cue, named.group(0).strip())
         subject_from = start
         for sep in _SUBJECT_START.finditer(text, start, match.start()):
             subject_from = sep.end()
@@ -184,7 +198,15 @@ def attribute(
             found.append((match.start(), [m.actor for m in chosen], cue, words))
         elif _PRONOUN_SUBJECT.match(text[subject_from : match.start()]):
             pronoun_cue = pronoun_cue or cue
+        else:
+            chunk = text[
+                max(subject_from, text.rfind(",", subject_from, match.start()) + 1) : match.start()
+            ]
+            if (named := _NAMED.match(chunk.strip())) and named.group(0) == chunk.strip():
+                unresolved = unresolved or (cue, chunk.strip())
 
+    if (m := _PRONOUN_INVERTED.search(text, start, end)) is not None:
+        pronoun_cue = pronoun_cue or m.group(0)
     found.sort(key=lambda item: item[0])
     # "citant X", "informés par X": X is where the statement comes from, whoever says it.
     origins = [f for f in found if _ORIGIN.match(f[2])]
@@ -199,4 +221,7 @@ def attribute(
         return Attribution(list(dict.fromkeys(actors)), [], cue, words)
     if pronoun_cue is not None and previous is not None and previous.claimants:
         return Attribution(list(previous.claimants), list(previous.via), pronoun_cue, None, True)
+    if unresolved is not None:
+        # A speaker the alias file does not know: left for the curator, never guessed.
+        return Attribution([], [], unresolved[0], unresolved[1], resolved=False)
     return Attribution([narrator], [], None, None)

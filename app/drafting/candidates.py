@@ -71,13 +71,15 @@ class Candidate:
     notes: list[str] = field(default_factory=list)
 
     @property
-    def claimant(self) -> str:
-        return self.claimants[0]
+    def claimant(self) -> str | None:
+        return self.claimants[0] if self.claimants else None
 
 
 def _confidence(attribution: Attribution, heading: bool, narrator: str) -> float:
     """Rough: an attribution read from an explicit cue is likelier right than narration."""
-    if attribution.cue is not None and not attribution.inherited:
+    if not attribution.resolved:
+        score = 0.3
+    elif attribution.cue is not None and not attribution.inherited:
         score = 0.8
     elif attribution.inherited:
         score = 0.6
@@ -125,7 +127,7 @@ def draft(document: SourceDocument, aliases: ActorAliases) -> list[Candidate]:
                     claimed_on = d.edtf
                     break
             key = tuple(attribution.claimants)
-            if claimed_on is None and key in spoken_on:
+            if claimed_on is None and key and key in spoken_on:
                 # Reports date a speaker's first statement and not the ones that follow.
                 claimed_on = spoken_on[key]
                 notes.append("claim date carried from the claimant's earlier statement")
@@ -141,6 +143,12 @@ def draft(document: SourceDocument, aliases: ActorAliases) -> list[Candidate]:
             notes.append("a line without closing punctuation: a headline, subheading or caption")
         if attribution.inherited:
             notes.append("claimant carried over from the previous sentence or list heading")
+        if not attribution.resolved:
+            close = ", ".join(a.id for a in aliases.index.suggest(attribution.words or ""))
+            notes.append(
+                f"speaker {attribution.words!r} is no actor or alias in actors.yaml"
+                + (f" (closest: {close})" if close else "")
+            )
         out.append(
             Candidate(
                 id=f"d{len(out) + 1:03d}",
