@@ -341,6 +341,11 @@ def _attribute(
             ["kor-nis"],
             [],
         ),
+        (
+            "« Ils sont mieux préparés », a indiqué à l'AFP un responsable ukrainien.",
+            ["ukr-officials"],
+            ["afp"],
+        ),
         ("La Russie travaille à la création de deux brigades", ["unattributed"], []),
         (
             "des informations selon lesquelles la Russie travaille à deux brigades",
@@ -384,6 +389,14 @@ def test_a_pronoun_subject_continues_the_previous_claimant(aliases: ActorAliases
             "Le chef de la diplomatie hongroise",
         ),
         ("Marie Dupont estime que la guerre durera.", "Marie Dupont"),
+        (
+            "Le ministre hongrois des Affaires étrangères, Péter Szijjártó, a jugé ces chiffres exagérés.",
+            "Péter Szijjártó",
+        ),
+        (
+            "D'après les estimations occidentales, 4 000 soldats auraient été tués.",
+            "les estimations occidentales",
+        ),
     ],
 )
 def test_a_speaker_missing_from_the_aliases_is_left_for_the_curator(
@@ -417,6 +430,9 @@ Laisser un commentaire
 1 × 1 =
 Partager cet article
 Partager sur Facebook
+À lire aussi
+La Corée du Nord teste un nouveau missile
+Tweeter
 """
     kept = [s.text for s in segments(page)]
     assert kept == ["Un vrai titre d'article", "Une phrase de contenu qui reste."]

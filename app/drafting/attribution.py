@@ -129,6 +129,15 @@ def _subject_mentions(
     return []
 
 
+def _nearest_chunk(text: str, start: int, end: int) -> str:
+    """The last non-empty comma-delimited words of text[start:end] ("Péter Szijjártó" in
+    "Le ministre hongrois, Péter Szijjártó,")."""
+    for chunk in reversed(text[start:end].split(",")):
+        if chunk.strip():
+            return chunk.strip()
+    return ""
+
+
 def _verbs(text: str, start: int, end: int, inside: list[Mention]) -> list[re.Match[str]]:
     """Speech verbs, with "Austina souligné" (a machine translation's run-together
     "Austin a souligné") read as one when a mention ends right before the "a"."""
@@ -155,11 +164,13 @@ def attribute(
     for match in _SOURCE_WORD.finditer(text, start, end):
         clause_end = _clause_end(text, match.end(), end, (",", ";", ".", "»"))
         after = [m for m in inside if match.end() <= m.start and m.end <= clause_end]
+        cue = match.group(0).strip().lower()
         if after:
             first = after[0]
             actors = _distribute(text, first, aliases)
-            cue = match.group(0).strip().lower()
             found.append((match.start(), actors, cue, text[first.start : first.end]))
+        elif named := _NAMED.match(text[match.end() : clause_end].strip()):
+            unresolved = unresolved or (cue, named.group(0).strip())
 
     for match in _verbs(text, start, end, inside):
         cue = match.group(0)
@@ -184,8 +195,11 @@ def attribute(
             and "«" not in text[match.end() : m.start]
         ]
         if inverted and after:
-            words = text[after[0].start : after[0].end]
-            found.append((match.start(), [after[0].actor], cue, words))
+            # ", a indiqué à l'AFP un responsable ukrainien": the outlet relays.
+            people = [m for m in after if m.kind != _NEWS] or after
+            relays = [m for m in after if m.kind == _NEWS and m is not people[0]]
+            for who in [people[0], *relays]:
+                found.append((match.start(), [who.actor], cue, text[who.start : who.end]))
             continue
         if inverted and (named := _NAMED.match(text[match.end() : clause_end].strip())):
             unresolved = unresolved or (cue, named.group(0).strip())
@@ -198,12 +212,10 @@ def attribute(
             found.append((match.start(), [m.actor for m in chosen], cue, words))
         elif _PRONOUN_SUBJECT.match(text[subject_from : match.start()]):
             pronoun_cue = pronoun_cue or cue
-        else:
-            chunk = text[
-                max(subject_from, text.rfind(",", subject_from, match.start()) + 1) : match.start()
-            ]
-            if (named := _NAMED.match(chunk.strip())) and named.group(0) == chunk.strip():
-                unresolved = unresolved or (cue, chunk.strip())
+        elif (words := _nearest_chunk(text, subject_from, match.start())) and (
+            (named := _NAMED.match(words)) and named.group(0) == words
+        ):
+            unresolved = unresolved or (cue, words)
 
     if (m := _PRONOUN_INVERTED.search(text, start, end)) is not None:
         pronoun_cue = pronoun_cue or m.group(0)

@@ -46,6 +46,10 @@ _FURNITURE = [
     )
 ]
 # An invitation to read another piece ("Lisez le rapport de …") is a related-article link.
+# A "Lire aussi" line alone heads the related article's title on the next line.
+_READ_MORE_HEADING = re.compile(
+    r"^(?:à lire aussi|lire aussi|voir aussi|sur le même sujet|à lire également)\s*:?$", re.I
+)
 _READ_MORE = re.compile(
     r"\b(?:lisez|lire|découvrez|regardez)\b.*\b(?:rapport|article|dossier|reportage)\b", re.I
 )
@@ -79,8 +83,10 @@ def is_furniture(line: str, previous: str | None) -> bool:
         return True
     if _TIMESTAMP.match(stripped):
         return True
-    if previous is not None and _TIMESTAMP.match(previous.strip()):
-        return True
+    if previous is not None and (
+        _TIMESTAMP.match(previous.strip()) or _READ_MORE_HEADING.match(previous.strip())
+    ):
+        return True  # the title of a related article
     return bool(_BYLINE.match(stripped))
 
 
