@@ -111,6 +111,10 @@ def draft(document: SourceDocument, aliases: ActorAliases) -> list[Candidate]:
                 list(carried.claimants), list(carried.via), carried.cue, carried.words, True
             )
         carried = None
+        continues = seg.text[:1].islower() and previous is not None and seg.line == last_line
+        if continues and previous is not None and previous.via and not attribution.via:
+            # "Selon l'AFP, X a déclaré …, tandis que Y a déclaré …": the outlet relays both.
+            attribution.via = list(previous.via)
         last_line = seg.line
         notes: list[str] = []
         seg_verbs = [v for v in verbs if seg.start <= v.start and v.end <= seg.end]

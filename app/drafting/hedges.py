@@ -25,7 +25,9 @@ _SPECULATIVE = re.compile(
 # "auraient été tués", "serait déjà formé": the conditional of reported, unverified fact.
 _ALLEGED = re.compile(
     r"\b(?:aurai(?:en)?t|serai(?:en)?t)\s+(?:\w+\s+){0,2}?\w+(?:é|ée|és|ées|i|is|ie|ies|u|us|ue|ues|t|ts)\b|"
-    r"\bprétendu(?:e|s|es)?\b|\bprésumé(?:e|s|es)?\b|\bsupposé(?:e|s|es)?\b",
+    # "la prétendue contribution" doubts; "comme Kiev l'a prétendu" only reports.
+    r"\b(?:la|le|les|un|une|des|du|sa|son|ses|leur|leurs|cette|ce|ces)\s+"
+    r"(?:prétendu|présumé|supposé)(?:e|s|es)?\b",
     _I,
 )
 _EXPECTED = re.compile(
@@ -41,12 +43,17 @@ _REPORTED = re.compile(
     _I,
 )
 _ESTIMATED = re.compile(
-    r"\b(?:estim\w*|croi(?:t|ent)|croient|pens(?:e|ent)|de l['’]avis d|interprét\w*|évalu\w*|"
-    r"jug(?:e|ent))\b",
+    r"\b(?:estim\w*|croi(?:t|ent)|croient|pens(?:e|ent)|de l['’]avis d(?:e|u|es)|"
+    r"interprét\w*|évalu\w*|jug(?:e|ent))\b",
     _I,
 )
 # The conditional's endings where spaCy's small model misses one; imperfects of -rer verbs
 # ("coopérait", "déclarait") and nouns ("retrait") do not end so.
+# "selon les estimations américaines": an estimate, relayed.
+_ESTIMATE_SOURCE = re.compile(
+    r"\b(?:selon|d['’]après)\s+(?:les|des|une|l['’]|leurs?|ses)\s*(?:estimations?|évaluations?)\b",
+    _I,
+)
 _CONDITIONAL_ENDING = re.compile(
     r"\b\w*(?:erai|irai|vrai|rrai|ttrai|îtrai|drai|aurai|serai|ferai)(?:en)?t\b", _I
 )
@@ -84,7 +91,7 @@ def read_hedge(
     question: bool = False,
 ) -> HedgeReading:
     """`verbs`: the segment's conditional and future verb forms; `cue`: the words that
-    attributed it; `relayed`: an outlet relays it."""
+    attributed it to a speaker; `relayed`: an outlet relays it."""
     if m := _SPECULATIVE.search(text):
         return HedgeReading(Hedge.speculative, m.group(m.lastgroup or 0))
     if question:
@@ -96,17 +103,23 @@ def read_hedge(
     future = [v for v in verbs if v.future]
     if future:
         return HedgeReading(Hedge.expected, future[0].text)
+    # Any other conditional distances the narration from what it tells ("où ils
+    # recevraient une formation"); in a speaker's words it is their hypothesis ("ce qui
+    # signifierait"), and the attribution decides.
     conditional = [v.text for v in verbs if v.conditional]
-    if conditional:
-        return HedgeReading(Hedge.alleged, conditional[0])
-    if m := _CONDITIONAL_ENDING.search(text):
-        return HedgeReading(Hedge.alleged, m.group(0))
+    ending = _CONDITIONAL_ENDING.search(text)
+    if cue is None and (conditional or ending):
+        return HedgeReading(
+            Hedge.alleged, conditional[0] if conditional else ending and ending.group(0)
+        )
     if relayed:
         return HedgeReading(Hedge.reported, cue)
-    hedge = _cue_hedge(cue) if cue is not None else None
-    if hedge is not None and not (hedge is Hedge.confirmed and _NEGATED_CONFIRM.search(text)):
-        return HedgeReading(hedge, cue)
     negated = _NEGATED_CONFIRM.search(text) or _NEITHER.search(text)
+    hedge = _cue_hedge(cue) if cue is not None else None
+    if hedge is Hedge.reported and (m := _ESTIMATE_SOURCE.search(text)):
+        return HedgeReading(Hedge.estimated, m.group(0))
+    if hedge is not None and not (hedge is Hedge.confirmed and negated):
+        return HedgeReading(hedge, cue)
     if (m := _CONFIRMED.search(text)) and not negated:
         return HedgeReading(Hedge.confirmed, m.group(0))
     if cue is None and (m := _REPORTED.search(text)):
