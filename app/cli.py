@@ -27,7 +27,9 @@ from app.config import Settings, SettingsError
 from app.db import make_engine
 from app.drafting import commands as drafting
 from app.loader import SeedError, load_dataset, validate_seeds
+from app.loader.authoring import AuthoringError, DocumentOptions, add_document, fix_seeds
 from app.models import documents_table
+from app.vocab import Confidence, DateBasis
 
 if TYPE_CHECKING:
     from bench.generate import Progress as GenerateProgress
@@ -46,11 +48,44 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
-    dataset = validate_seeds(_seeds_dir(args.seeds_dir, settings))
+    seeds_dir = _seeds_dir(args.seeds_dir, settings)
+    if getattr(args, "fix", False):
+        report = fix_seeds(seeds_dir)
+        for line in report.written:
+            print(f"wrote {line}")
+        for line in report.undecided:
+            print(f"left {line}", file=sys.stderr)
+    dataset = validate_seeds(seeds_dir)
     counts = ", ".join(
         f"{dataset.count(t)} {t}" for t in ("documents", "actors", "events", "claims", "figures")
     )
     print(f"seeds are valid: {counts}")
+    return 0
+
+
+def cmd_add_document(args: argparse.Namespace, settings: Settings) -> int:
+    seeds_dir = _seeds_dir(args.seeds_dir, settings)
+    options = DocumentOptions(
+        outlet=None if args.outlet == "none" else args.outlet,
+        title=args.title,
+        url=args.url,
+        published=args.published,
+        published_basis=args.published_basis,
+        published_confidence=args.published_confidence,
+        published_evidence=args.published_evidence,
+        outlet_evidence=args.outlet_evidence,
+        language=args.language,
+    )
+    try:
+        added = add_document(seeds_dir, Path(args.file), options)
+    except (AuthoringError, OSError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"added document {added.id}")
+    print(f"  text:   {added.text_path}")
+    print(f"  claims: {added.claims_path} (add the claims under `claims:`)")
+    if added.todo:
+        print(f"  still TODO in documents.yaml: {', '.join(added.todo)}")
     return 0
 
 
@@ -308,6 +343,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "seeds_dir", nargs="?", help="seed folder (default: $CLAIMLINE_SEEDS_DIR or seeds/)"
         )
+        if name == "validate":
+            p.add_argument(
+                "--fix",
+                action="store_true",
+                help="first write what can be computed: a document's missing sha256, a claim's "
+                "missing offset when its quote occurs once in the document (default: off)",
+            )
+    _add_document_parser(sub)
     serve = sub.add_parser(
         "serve",
         help="migrate, load the seeds if the database is empty or they changed since the last "
@@ -352,11 +395,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_document_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    add = sub.add_parser(
+        "add-document",
+        help="copy an article into the seeds, hash it, and write its documents.yaml record "
+        "(values not given are written as TODO, which validate reports)",
+    )
+    add.add_argument("file", help="the article's text, UTF-8")
+    add.add_argument(
+        "--outlet", required=True, help="actor id of the publishing outlet, or 'none' if unknown"
+    )
+    add.add_argument(
+        "--title", help="the headline, or a descriptive title in [brackets] (default: TODO)"
+    )
+    add.add_argument("--url", help="the article's address, if the text gives one (default: null)")
+    add.add_argument(
+        "--published", metavar="EDTF", help="publication date, e.g. 2024-10-23 (default: TODO)"
+    )
+    add.add_argument(
+        "--published-basis",
+        choices=[b.value for b in DateBasis],
+        help="is the date stated in the text or inferred? (default: TODO)",
+    )
+    add.add_argument(
+        "--published-confidence",
+        choices=[c.value for c in Confidence],
+        help="how sure the date is (default: TODO)",
+    )
+    add.add_argument(
+        "--published-evidence", help="the words of the text that date it (default: TODO)"
+    )
+    add.add_argument("--outlet-evidence", help="why this outlet (default: TODO)")
+    add.add_argument("--language", default="fr", help="ISO 639-1 (default: %(default)s)")
+    add.add_argument(
+        "--seeds-dir",
+        dest="seeds_dir",
+        help="seed folder (default: $CLAIMLINE_SEEDS_DIR or seeds/)",
+    )
+
+
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 COMMANDS = {
     "generate": cmd_generate,
     "migrate": cmd_migrate,
     "validate": cmd_validate,
+    "add-document": cmd_add_document,
     "load": cmd_load,
     "serve": cmd_serve,
     # Assisted drafts (app/drafting): draft, accept, draft-eval.

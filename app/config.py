@@ -42,6 +42,10 @@ SETTINGS_HELP: dict[str, str] = {
     "problem+json, text). Default: 1000.",
     "CLAIMLINE_CACHE_HEADER": "true adds a Claimline-Cache header (hit or miss: whether the "
     "response cache answered) to responses the cache handles. Default: false.",
+    # The export formats (app/api/formats/).
+    "CLAIMLINE_FEED_ENTRIES": "Entries of the Atom feed (/events.atom, format=atom) when the "
+    "request gives no limit: the newest known. The other export formats are not capped. "
+    "Default: 100.",
 }
 
 
@@ -108,6 +112,7 @@ class Settings(BaseSettings):
     cache_header: bool = Field(default=False, alias="CLAIMLINE_CACHE_HEADER")
     # Below about a packet, compression saves no round trip and costs CPU.
     compress_min_bytes: int = Field(default=1000, ge=0, alias="CLAIMLINE_COMPRESS_MIN_BYTES")
+    feed_entries: int = Field(default=100, ge=1, alias="CLAIMLINE_FEED_ENTRIES")
 
     @field_validator("database_url")
     @classmethod

@@ -10,12 +10,12 @@ general path (`app.assemble`), so the two cannot drift; tests compare them byte 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, func, select
 
 from app import dataset_meta, running_counts, search
 from app.actor_index import ActorIndex
@@ -46,11 +46,13 @@ def actor_event_rows(
     index: ActorIndex,
     events: Iterable[tuple[Any, Iterable[str], Iterable[str]]],
     day: Callable[[date], Any] = _same,
+    known_first: Mapping[str, Any] | None = None,
 ) -> list[tuple[Any, ...]]:
     """The actor_events rows of these (event row, actor ids, claimant ids): each event under
     each of its actors and all their ancestors, with the sorted, distinct ids of its actors
-    and of its claimants (each with their ancestors) beside it. Ids sort by code point, on
-    either database. `day` writes the dates (the generator sends ISO text).
+    and of its claimants (each with their ancestors) beside it, and the day its first claim
+    became known (`known_first`, by event id, as the rows should hold it). Ids sort by code
+    point, on either database. `day` writes the dates (the generator sends ISO text).
 
     One function for the loader's rebuild and the generator's producers, which list the rows
     as they build the events: sent with the events, they cost the bulk load far less than
@@ -62,8 +64,9 @@ def actor_event_rows(
         claimants = ",".join(sorted({up for c in claimant_ids for up in index.ancestors(c)}))
         actors = ",".join(ups)
         earliest, latest = day(row.date_earliest), day(row.date_latest)
-        rows += [(up, row.date_precision, earliest, row.id, latest, row.type, actors, claimants)
-                 for up in ups]  # fmt: skip
+        known = known_first.get(row.id) if known_first else None
+        rows += [(up, row.date_precision, earliest, row.id, latest, row.type, actors, claimants,
+                  known) for up in ups]  # fmt: skip
     return rows
 
 
@@ -75,12 +78,17 @@ def _fill_actor_events(conn: Connection, index: ActorIndex, event_rows: Sequence
     ):
         actors.setdefault(event_id, []).append(actor_id)
     claimants: dict[str, list[str]] = {}
-    for event_id, claimant_id in conn.execute(
-        select(C.c.event_id, C.c.claimant_id).where(C.c.event_id.in_(ids))
+    known_first: dict[str, date] = {}
+    for event_id, claimant_id, known_from in conn.execute(
+        select(C.c.event_id, C.c.claimant_id, C.c.known_from).where(C.c.event_id.in_(ids))
     ):
         claimants.setdefault(event_id, []).append(claimant_id)
+        if known_from is not None and known_from < known_first.get(event_id, date.max):
+            known_first[event_id] = known_from
     rows = actor_event_rows(
-        index, ((r, actors.get(r.id, []), claimants.get(r.id, [])) for r in event_rows)
+        index,
+        ((r, actors.get(r.id, []), claimants.get(r.id, [])) for r in event_rows),
+        known_first=known_first,
     )
     if rows:
         columns = [c.name for c in AE.columns]
@@ -117,3 +125,11 @@ def rebuild(conn: Connection) -> int:
     search.fill(conn)
     dataset_meta.mark_derived(conn)
     return count
+
+
+def known_first_mismatches(conn: Connection) -> int:
+    """How many actor_events rows hold another `known_first` than their event's claims give
+    (a check for tests and for migrations' fills)."""
+    first = select(func.min(C.c.known_from)).where(C.c.event_id == AE.c.event_id)
+    wrong = AE.c.known_first.is_distinct_from(first.scalar_subquery())
+    return int(conn.execute(select(func.count()).where(wrong)).scalar() or 0)

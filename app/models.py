@@ -229,6 +229,9 @@ class ActorEvent(SQLModel, table=True):
     # a lookup per event into event_actors and claims (app/facets.py).
     actor_ids: str
     claimant_ids: str
+    # The day its first claim became known: `known_as_of` alone keeps the event when this is
+    # on or before it, tested on the row the actor's scan reads (no lookup of its claims).
+    known_first: date | None = None
 
     # Clustered on the key in SQLite: the scan reads one b-tree, with date_latest inline.
     __table_args__ = {"sqlite_with_rowid": False}

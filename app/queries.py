@@ -186,11 +186,17 @@ ACTOR_PAGE = Capability(
 def _actor_page(f: TimelineFilter, v: binds.Binds, dialect: str) -> Select[Any]:
     """page_events for one actor (and its sub-actors): one ordered, limited scan of its
     actor_events rows per precision, joined to the events the other filters keep."""
-    rest = event_conditions(replace(f, actors=(), date_from=None, date_to=None, within=False))
-    key = [AE.c.actor_id == v.param("actor")]
+    rest_f = replace(f, actors=(), date_from=None, date_to=None, within=False)
+    known: list[ColumnElement[bool]] = []
+    if f.known_as_of is not None and not f.has_claim_filter:
+        rest_f = replace(rest_f, known_as_of=None)
+        known.append(AE.c.known_first <= v.param("known"))
+    rest = event_conditions(rest_f)
+    key = [AE.c.actor_id == v.param("actor"), *known]
     if v.has("after_id"):
         key.append(tuple_(AE.c.date_earliest, AE.c.event_id) > _after(v))
-    joined = AE.join(E, E.c.id == AE.c.event_id)
+    # Every actor_events row has its event: the join only serves conditions on it.
+    joined = AE.join(E, E.c.id == AE.c.event_id) if rest else AE
     parts = [
         select(AE.c.date_earliest, AE.c.event_id.label("id"))
         .select_from(joined)

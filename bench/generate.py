@@ -196,6 +196,8 @@ class Batch:
     # Events whose claims are all written (dated row, actors, claimants): for the
     # producer's Tallied, not sent to the writer.
     claimed: list[tuple[Any, list[Any], set[str]]] = field(default_factory=list)
+    # Their first claim's known_from (ISO), by event id: for actor_events, not sent either.
+    known_first: dict[str, str] = field(default_factory=dict)
 
 
 class _IsoDates:
@@ -240,6 +242,7 @@ class Renderer:
             del self.open[row.event_id]
             b.claimed.append((event.row, event.actors, event.claimants))
             claims = sorted(event.claims, key=lambda c: (c["known_from"], c["id"]))
+            b.known_first[row.event_id] = claims[0]["known_from"]
             body = derived.render(event_json(self.index, event.row, event.actors, claims))
             b.event_json.append((row.event_id, body))
 
@@ -438,12 +441,15 @@ def _produce(n_events: int, seed: int, part: int, postgres: bool, queue: Any) ->
     for batch in batches(n_events, actors, seed, part, PRODUCERS):
         tally.add(batch)
         batch.actor_events = derived.actor_event_rows(
-            index, ((row, [r.actor_id for r in roles], c) for row, roles, c in batch.claimed), iso
+            index,
+            ((row, [r.actor_id for r in roles], c) for row, roles, c in batch.claimed),
+            iso,
+            batch.known_first,
         )
         if postgres:
             batch.generated_search_words = _search_word_rows(batch)
         # Only the tally needs them; the writer would pay to unpickle them.
-        batch.claimed = []
+        batch.claimed, batch.known_first = [], {}
         queue.put(batch)
     queue.put(tally)  # the last message
 

@@ -57,9 +57,11 @@ def test_actor_includes_sub_actors(api: httpx.Client) -> None:
 
 
 def test_actor_filter_exact_ids(api: httpx.Client) -> None:
-    assert ids(api, actor="NIS") == ["nis-indicators-of-dprk-deployment"]
+    assert ids(api, actor="NIS") == [
+        "dprk-troops-combat-readiness-assessment", "nis-indicators-of-dprk-deployment"]  # fmt: skip
     assert ids(api, actor=["NIS", "Allemagne"]) == [
-        "nis-indicators-of-dprk-deployment", "deu-summons-dprk-charge-daffaires"]  # fmt: skip
+        "dprk-troops-combat-readiness-assessment", "nis-indicators-of-dprk-deployment",
+        "deu-summons-dprk-charge-daffaires"]  # fmt: skip
 
 
 def test_via_filter_names_the_relayed_events(api: httpx.Client) -> None:
@@ -74,7 +76,8 @@ def test_claimant_includes_sub_actors_and_marks_matches(api: httpx.Client) -> No
     nis = ids(api, claimant="NIS")
     assert nis == [
         "dprk-deployment-to-russia-2024", "dprk-troops-arrive-in-russia",
-        "dprk-troops-temporary-withdrawal-from-front", "dprk-troops-training-in-russia",
+        "dprk-troops-temporary-withdrawal-from-front", "dprk-troops-combat-readiness-assessment",
+        "dprk-troops-training-in-russia",
         "nis-indicators-of-dprk-deployment", "dprk-troops-in-russia-2024-10-23",
         "dprk-additional-troops-to-russia-2025", "dprk-troops-back-in-combat-kursk-2025-02",
     ]  # fmt: skip
@@ -213,4 +216,4 @@ def test_claims_listing(api: httpx.Client) -> None:
     ]
     assert rows[0]["event"]["id"] == "dprk-casualties-2024-12"
     all_claims = page_ids(api, "/claims", {"limit": 17})
-    assert len(all_claims) == len(set(all_claims)) == 116
+    assert len(all_claims) == len(set(all_claims)) == 117

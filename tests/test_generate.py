@@ -12,10 +12,12 @@ from sqlalchemy import Connection, Engine, func, inspect, select
 
 from app import dataset_meta, migrate
 from app.db import make_engine
+from app.derived import known_first_mismatches
 from app.main import create_app
 from app.models import (
     DERIVED_TABLES,
     TABLES_IN_LOAD_ORDER,
+    actor_events_table,
     claims_table,
     dataset_meta_table,
     documents_table,
@@ -55,6 +57,13 @@ def test_generated_data_is_consistent(generated: tuple[str, Engine]) -> None:
     assert all(known == published for _, _, _, _, known, published in rows)
     assert precisions == {"day", "month", "season", "year", "range"}
     assert meta.spans is not None and set(meta.spans) == precisions and meta.spans["year"] == 365
+
+
+def test_actor_events_know_each_events_first_claim(generated: tuple[str, Engine]) -> None:
+    _, engine = generated
+    with engine.connect() as conn:
+        assert known_first_mismatches(conn) == 0
+        assert conn.execute(select(func.count()).select_from(actor_events_table)).scalar()
 
 
 def test_generate_refuses_a_loaded_database(generated: tuple[str, Engine]) -> None:

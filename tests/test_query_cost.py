@@ -33,3 +33,17 @@ def test_statement_count_does_not_grow_with_page_size(
         counts[limit] = len(statements)
     assert len(set(counts.values())) == 1, counts
     assert counts[500] <= 8, counts
+
+
+def test_known_as_of_with_an_actor_reads_no_claims_to_pick_the_page(
+    counted: tuple[TestClient, list[str]],
+) -> None:
+    client, statements = counted
+    statements.clear()
+    params = {"actor": "DPRK", "from": "2024-10", "to": "2024-12", "known_as_of": "2024-10-23"}
+    response = client.get("/events", params=params)
+    assert response.status_code == 200 and response.json()["data"]
+    scans = [s for s in statements if "actor_events" in s]
+    assert scans, statements
+    # actor_events.known_first answers known_as_of on the row the scan reads.
+    assert all("known_first" in s and "claims" not in s for s in scans), scans

@@ -4,12 +4,15 @@ browser `fetch()` example runs in Chromium in tests/test_browser.py.)"""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
+import feedparser
 import httpx
 import pytest
 
@@ -65,6 +68,9 @@ def test_every_readme_curl_example_works(
             assert out == "" and (tmp_path / "events.etag").read_text().startswith('"'), line
         elif "--etag-compare" in line:
             assert out == "304\n", line  # the ETag saved by the line before
+        elif "-sOJ" in line or (" -o " in line and "/dev/null" not in line):
+            saved = out.strip() or re.search(r" -o (\S+)", line).group(1)  # type: ignore[union-attr]
+            _check_download(tmp_path / saved, line)
         elif line.startswith("curl -sI"):
             head = out.lower()
             assert head.startswith("http/1.1 200 ok") and "\netag: " in head, line
@@ -75,6 +81,18 @@ def test_every_readme_curl_example_works(
                 assert int(values[0]) > 0, line
         else:
             json.loads(out)  # plain `curl -s`: a JSON body (statuses: test_project_files)
+
+
+def _check_download(path: Path, line: str) -> None:
+    """A saved export (README's "For journalists"): its real parser reads rows from it."""
+    data = path.read_bytes()
+    if path.suffix == ".csv":
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+        assert rows and rows[0]["event_id"], line
+    else:
+        assert path.suffix == ".atom", line
+        feed = feedparser.parse(data)
+        assert not feed.bozo and feed.entries, line
 
 
 def test_the_urlencoded_example_asks_what_the_api_answers(

@@ -70,8 +70,8 @@ def test_relative_dates_resolved_from_publication(loaded_engine: Engine) -> None
         "deu-summons-dprk-charge-daffaires": ("2024-10-23", "day"),
         # 'cet automne' in a 2024-12-24 article
         "dprk-troops-arrive-in-russia": ("2024-23", "season"),
-        # 'entre janvier et février' in a February 2025 article
-        "dprk-additional-troops-to-russia-2025": ("2025-01/2025-02", "range"),
+        # 'entre janvier et février' in an article of 2025-02-27: ends by its publication
+        "dprk-additional-troops-to-russia-2025": ("2025-01/2025-02-27", "range"),
         # 'En novembre' in a February 2025 article
         "dprk-russia-defence-treaty-ratified": ("2024-11", "month"),
     }

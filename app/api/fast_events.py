@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import rendered_pages
 from app.actor_index import UnknownActorError
+from app.api import formats
 from app.api.deps import (
     MAX_LIMIT,
     PARAM_FIELDS,
@@ -83,6 +84,9 @@ class _Request:
 
     def __init__(self, scope: Scope, state: AppState) -> None:
         self.scope, self.state = scope, state
+        # JSON only: Accept may ask for an export (the response cache has read it).
+        if scope.get(formats.SCOPE_KEY, formats.Format.json) is not formats.Format.json:
+            raise Declined
         # The version the HTTP-cache middleware has just read. Peeked again here, it could
         # have expired in between, and the request would fall to the general route.
         meta: Meta | None = scope.get(META_SCOPE_KEY) or state.meta.peek()

@@ -11,6 +11,11 @@ is a representation of its own: its own cache entry, compressed once when it is 
 its own strong ETag (the identity one with `-gzip`, `-br` or `-zstd` inside the quotes), so
 that a 304 never confirms a representation the client cannot read. All of them carry
 `Vary: Accept-Encoding`.
+
+So is each format of the listings (`app.api.formats.requested`: `format=`, else Accept): a
+format other than JSON is part of the key and of the tag, the JSON ones stay as they were,
+and the listings' responses carry `Vary: Accept` too. A streamed body (an export, sent
+without Content-Length) is passed on as it comes, and kept only if it fits MAX_BODY.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import anyio.to_thread
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api import formats
 from app.api.compression import Compression, accept_encoding, negotiate, with_vary
 from app.dataset_meta import MetaCache
 from app.state import AppState
@@ -125,20 +131,22 @@ class HttpCacheMiddleware:
                 fresh = await anyio.to_thread.run_sync(meta.get)
             except SQLAlchemyError:
                 # The route answers, with a 503 if the database is still unreachable.
+                query = _representation(scope, path, query)
                 await self._forward_and_store(scope, receive, send, meta, path, query, coding)
                 return
         scope[META_SCOPE_KEY] = fresh
-        key, etag = _key(fresh.version, path, query, coding)
+        representation = _representation(scope, path, query)
+        key, etag = _key(fresh.version, path, representation, coding)
         request_headers = dict(scope["headers"])
         if etag in _etags(request_headers.get(b"if-none-match", b"")):
             headers = [(b"etag", etag), (b"cache-control", CACHE_CONTROL)]
-            await _send(send, 304, with_vary(headers), b"")
+            await _send(send, 304, _vary(with_vary(headers), path), b"")
             return
         hit = self.cache.get(key) if self.cache is not None else None
         if hit is not None:
             await _send(send, 200, hit[0], hit[1])
             return
-        await self._forward_and_store(scope, receive, send, meta, path, query, coding)
+        await self._forward_and_store(scope, receive, send, meta, path, representation, coding)
 
     def _revalidate(self, meta: MetaCache) -> None:
         if self._revalidating is not None:
@@ -164,13 +172,17 @@ class HttpCacheMiddleware:
         query: str,
         coding: str,
     ) -> None:
-        state: dict[str, Any] = {"status": 0, "headers": [], "chunks": [], "key": None}
+        state: dict[str, Any] = {
+            "status": 0, "headers": [], "chunks": [], "key": None, "streamed": False, "size": 0,
+        }  # fmt: skip
 
         async def capture(message: Message) -> None:
             # The start message is held back until the whole body is known, so that the
-            # body can be cached and replayed with the same headers.
+            # body can be cached and replayed with the same headers; a streamed body (no
+            # Content-Length) is passed on as it comes.
             if message["type"] == "http.response.start":
                 state["status"] = message["status"]
+                state["streamed"] = all(k != b"content-length" for k, _ in message["headers"])
                 headers = [(k, v) for k, v in message["headers"] if k != b"content-length"]
                 # The route has run, and read the data version if it was stale; if that
                 # reading has expired since, the one this request was checked against.
@@ -178,15 +190,27 @@ class HttpCacheMiddleware:
                 if message["status"] == 200 and fresh is not None:
                     state["key"], etag = _key(fresh.version, path, query, coding)
                     headers += [(b"etag", etag), (b"cache-control", CACHE_CONTROL)]
-                    headers = with_vary(headers)
+                    headers = _vary(with_vary(headers), path)
                 state["headers"] = headers
+                if state["streamed"]:
+                    start = [*headers, *self.miss]
+                    await send({**message, "headers": start})
                 return
             if message["type"] == "http.response.body":
-                state["chunks"].append(message.get("body", b""))
-                if message.get("more_body", False):
+                chunk = message.get("body", b"")
+                more = message.get("more_body", False)
+                if state["streamed"]:
+                    await send(message)
+                    state["size"] += len(chunk)
+                    if state["size"] > MAX_BODY:
+                        state["key"], state["chunks"] = None, []  # too large to keep
+                        return
+                state["chunks"].append(chunk)
+                if more:
                     return
                 body = b"".join(state["chunks"])
-                await _send(send, state["status"], [*state["headers"], *self.miss], body)
+                if not state["streamed"]:
+                    await _send(send, state["status"], [*state["headers"], *self.miss], body)
                 if self.cache is not None and state["key"] and len(body) <= MAX_BODY:
                     self.cache.put(state["key"], [*state["headers"], *self.hit], body)
 
@@ -196,9 +220,30 @@ class HttpCacheMiddleware:
             await self.app(scope, receive, capture)
 
 
+def _representation(scope: Scope, path: str, query: str) -> str:
+    """The query, with the listing's format after it unless JSON (the keys and tags of JSON
+    stay those of the query alone); the format is passed on to the routes in the scope."""
+    fmt = formats.requested(scope)
+    scope[formats.SCOPE_KEY] = fmt
+    return query if fmt is formats.Format.json else f"{query}\n{fmt.value}"
+
+
+def _vary(headers: Headers, path: str) -> Headers:
+    """A listing's headers with `Accept` in Vary, since it chooses the format."""
+    if path not in formats.NEGOTIATED:
+        return headers
+    for i, (k, v) in enumerate(headers):
+        if k == b"vary":  # ASGI header names are lower case
+            if v == b"Accept-Encoding" or b"accept," not in v.lower().replace(b" ", b"") + b",":
+                headers = [*headers[:i], (k, b"Accept, " + v), *headers[i + 1 :]]
+            return headers
+    return [*headers, (b"vary", b"Accept")]
+
+
 def _key(version: str, path: str, query: str, coding: str) -> tuple[str, bytes]:
     """The cache key and the strong ETag of one representation: the identity tag, with the
-    coding appended inside the quotes for a compressed one."""
+    coding appended inside the quotes for a compressed one. `query` carries the listing's
+    format (`_representation`)."""
     key = f"{version}\n{path}\n{query}"
     tag = hashlib.sha256(key.encode()).hexdigest()[:32] + (f"-{coding}" if coding else "")
     return f"{key}\n{coding}", b'"' + tag.encode() + b'"'

@@ -19,10 +19,14 @@ from app.drafting.event_types import propose_type
 from app.drafting.figures import Figure, classify, parse_figures
 from app.drafting.hedges import read_hedge, read_stance
 from app.drafting.segment import SegmentKind, segments
-from app.edtf import EdtfDate, parse_edtf
+from app.edtf import EdtfDate, EdtfError, parse_edtf
 from app.vocab import EventType, Hedge, Stance
 
 UNATTRIBUTED = "unattributed"
+
+
+class DocumentError(ValueError):
+    """The document cannot be drafted: unknown, or without a publication date."""
 
 
 @dataclass(frozen=True)
@@ -39,15 +43,19 @@ class SourceDocument:
         for record in records or []:
             if isinstance(record, dict) and record.get("id") == document_id:
                 text = (seeds_dir / "documents" / str(record["file"])).read_bytes().decode("utf-8")
+                try:
+                    published = parse_edtf(str(record.get("published")))
+                except EdtfError as exc:
+                    raise DocumentError(
+                        f"{document_id}: its publication date is needed to resolve relative "
+                        f"dates; set `published` in documents.yaml ({exc})"
+                    ) from None
                 outlet = record.get("outlet")
-                return cls(
-                    document_id,
-                    text,
-                    parse_edtf(str(record["published"])),
-                    str(outlet) if outlet else None,
-                )
+                return cls(document_id, text, published, str(outlet) if outlet else None)
         known = sorted(str(r.get("id")) for r in records or [] if isinstance(r, dict))
-        raise KeyError(f"no document {document_id!r} in documents.yaml (known: {', '.join(known)})")
+        raise DocumentError(
+            f"no document {document_id!r} in documents.yaml (known: {', '.join(known)})"
+        )
 
 
 @dataclass

@@ -27,12 +27,12 @@ def _seeds_dir(args: argparse.Namespace, settings: Settings) -> Path:
 def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     seeds_dir = _seeds_dir(args, settings)
     from app.drafting.actors import ActorAliases
-    from app.drafting.candidates import SourceDocument, draft, to_record
+    from app.drafting.candidates import DocumentError, SourceDocument, draft, to_record
 
     try:
         document = SourceDocument.from_seeds(seeds_dir, args.document_id)
-    except KeyError as exc:
-        print(exc.args[0], file=sys.stderr)
+    except DocumentError as exc:
+        print(exc, file=sys.stderr)
         return 1
     out_dir = Path(args.out) if args.out else seeds_dir / "drafts"
     path = out_dir / f"{document.id}.yaml"

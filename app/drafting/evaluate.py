@@ -120,9 +120,9 @@ def evaluate(seeds_dir: Path) -> dict[str, Score]:
     for record in records:
         document = SourceDocument.from_seeds(seeds_dir, str(record["id"]))
         candidates = draft(document, aliases)  # before its claims are read
-        scores[document.id] = score_document(
-            candidates, _curated(seeds_dir, document.id, document.text)
-        )
+        curated = _curated(seeds_dir, document.id, document.text)
+        if curated:  # a document not curated yet has nothing to score against
+            scores[document.id] = score_document(candidates, curated)
     total = Score()
     for s in scores.values():
         total.add(s)

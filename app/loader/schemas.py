@@ -56,7 +56,8 @@ class SeedActor(_Record):
 class SeedDocument(_Record):
     id: Annotated[str, Field(pattern=_DOCUMENT_ID.pattern, max_length=120)]
     file: Text
-    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    # None until `claimline validate --fix` computes it (validate.py reports it as not set).
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
     title: Text
     outlet: Slug | None
     outlet_evidence: Text
@@ -73,6 +74,8 @@ class SeedLocation(_Record):
     name: Text
     lat: Annotated[float, Field(ge=-90, le=90)] | None = None
     lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    # The place's Wikidata item: where its coordinates (or its outline) come from.
+    wikidata: Annotated[str, Field(pattern=r"^Q[1-9][0-9]*$")] | None = None
 
 
 class SeedEventActor(_Record):
@@ -89,6 +92,8 @@ class SeedEvent(_Record):
     date_basis: Text
     location: SeedLocation | None = None
     actors: list[SeedEventActor] = []
+    # An expectation or forecast: its interval may end after its documents were published.
+    forecast: bool = False
 
 
 class SeedFigure(_Record):
@@ -121,7 +126,8 @@ class SeedClaim(_Record):
     claimant: Slug
     via: list[Slug] = []
     quote: Text
-    offset: Annotated[int, Field(ge=0)]
+    # None until `claimline validate --fix` finds the quote in the document.
+    offset: Annotated[int, Field(ge=0)] | None = None
     stance: Stance
     hedge: Hedge
     claimed_on: str | None = None
@@ -131,4 +137,5 @@ class SeedClaim(_Record):
 
 class SeedClaimFile(_Record):
     document: Text
-    claims: list[dict[str, object]]
+    # `claims:` with nothing under it yet (a new document's file) is an empty list.
+    claims: list[dict[str, object]] | None

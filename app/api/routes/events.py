@@ -9,8 +9,17 @@ import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app import queries, rendered_pages, schemas
-from app.api.deps import FILTER_PARAMS, FilterDep, Session, only_params, open_session
-from app.api.listing import ROUTE_OPTIONS, EventsListing, echo
+from app.api.deps import (
+    FILTER_PARAMS,
+    PAGE_PARAMS,
+    FilterDep,
+    Session,
+    only_params,
+    open_session,
+)
+from app.api.formats import Format
+from app.api.formats.respond import LISTING_OPTIONS, FormatParam, chosen, export
+from app.api.listing import EventsListing, echo
 from app.api.problems import NOT_FOUND_RESPONSE, PROBLEM_RESPONSES, ProblemError
 from app.api.responses import json_response
 from app.assemble import build_events
@@ -26,17 +35,35 @@ router = APIRouter(tags=["events"])
     operation_id="listEvents",
     summary="List events in chronological order",
     response_model=schemas.EventPage,
-    response_description="A page of events, with the cursor of the next",
-    **ROUTE_OPTIONS,
+    response_description="A page of events, with the cursor of the next; or, asked for by "
+    "`format=` or Accept, the whole selection as CSV, NDJSON, TimelineJS, GeoJSON or Atom",
+    **LISTING_OPTIONS,
 )
-def list_events(listing: EventsListing) -> Response:
+def list_events(listing: EventsListing, format_: FormatParam = None) -> Response:
     """Events ordered by earliest date, then id, each with its actors and its claims.
 
     Claim filters (`claimant`, `via`, `source`, `document`, `hedge`) select events with at
     least one matching claim; every claim of the event is returned and `matched` says which
     did. `known_as_of` hides claims published later, and events left with none.
+
+    `format=` (or Accept) asks for another representation of the same selection: `csv` (one
+    row per figure of each claim), `ndjson` (one event a line), `timelinejs`, `geojson`
+    (events with a place) or `atom` (also at /events.atom: a feed, newest known first).
     """
+    fmt = chosen(listing.request, format_)
+    if fmt is not Format.json:
+        return export(listing, fmt)
     return listing.respond("events", queries.page_events, queries.event_sort_key, _events)
+
+
+@router.get(
+    "/events.atom",
+    include_in_schema=False,
+    dependencies=[Depends(only_params(*FILTER_PARAMS, *PAGE_PARAMS))],
+)
+def events_feed(listing: EventsListing) -> Response:
+    """/events?format=atom at an address a feed reader recognises."""
+    return export(listing, Format.atom)
 
 
 def _events(s: Session, f: TimelineFilter, rows: Sequence[Any]) -> dict[str, Any]:

@@ -25,7 +25,9 @@ export type Checks = [
 ];
 
 const baseUrl = process.argv[2];
-const client = createClient<paths>({ baseUrl });
+// /events and /timeline also declare CSV, NDJSON, GeoJSON and Atom bodies: a JSON client
+// names the media type it reads, and gets JSON's types alone.
+const client = createClient<paths, "application/json">({ baseUrl });
 const query: EventsQuery = {
   actor: ["DPRK"],
   limit: 2,
