@@ -392,6 +392,21 @@ def test_attribution_cues(
     assert (found.claimants, found.via) == (claimants, via)
 
 
+@pytest.mark.slow
+def test_a_pronoun_goes_on_with_the_speaker_of_its_paragraph(aliases: ActorAliases) -> None:
+    text = (
+        "Selon le NIS, ces soldats sont formés aux drones. Bien qu'ils soient robustes, ils "
+        "pourraient rencontrer des difficultés.\nIls recevront des uniformes."
+    )
+    candidates = draft(SourceDocument("t", text, parse_edtf("2024-10-24"), None), aliases)
+    assert [(c.claimants, c.confidence) for c in candidates] == [
+        (["kor-nis"], 0.8),
+        (["kor-nis"], 0.6),
+        (["kor-nis"], 0.6),
+        (["unattributed"], 0.4),  # a new paragraph
+    ]
+
+
 def test_narration_belongs_to_the_outlet_when_it_is_known(aliases: ActorAliases) -> None:
     text = "Kim et Poutine ont tenu plusieurs sommets ces dernières années."
     assert _attribute(text, aliases, narrator="euronews").claimants == ["euronews"]

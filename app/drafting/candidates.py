@@ -5,6 +5,7 @@ Nothing here reads the document's curated claims: the evaluation depends on it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,9 @@ from app.edtf import EdtfDate, EdtfError, parse_edtf
 from app.vocab import EventType, Hedge, Stance
 
 UNATTRIBUTED = "unattributed"
+_PRONOUN_START = re.compile(
+    r"^(?:bien qu['’]|lorsqu['’]|puisqu['’])?(?:il|ils|elle|elles|cela|ceci)\b", re.IGNORECASE
+)
 
 
 class DocumentError(ValueError):
@@ -119,6 +123,19 @@ def draft(document: SourceDocument, aliases: ActorAliases) -> list[Candidate]:
                 list(carried.claimants), list(carried.via), carried.cue, carried.words, True
             )
         carried = None
+        if (
+            attribution.cue is None
+            and previous is not None
+            and previous.cue is not None
+            and previous.claimants
+            and seg.line == last_line
+            and _PRONOUN_START.match(seg.text)
+        ):
+            # "Selon X, ces soldats sont formés … Bien qu'ils soient robustes, ils
+            # pourraient …": a pronoun goes on with the speaker of its paragraph.
+            attribution = Attribution(
+                list(previous.claimants), list(previous.via), previous.cue, previous.words, True
+            )
         continues = seg.text[:1].islower() and previous is not None and seg.line == last_line
         if continues and previous is not None and previous.via and not attribution.via:
             # "Selon l'AFP, X a déclaré …, tandis que Y a déclaré …": the outlet relays both.
