@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import uvicorn
+from alembic.util import CommandError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
@@ -26,8 +27,9 @@ from app import __version__, dataset_meta, derived, migrate
 from app.config import Settings, SettingsError
 from app.db import make_engine
 from app.drafting import commands as drafting
-from app.loader import SeedError, load_dataset, validate_seeds
+from app.loader import LoadBusyError, SeedError, load_dataset, validate_seeds
 from app.loader.authoring import AuthoringError, DocumentOptions, add_document, fix_seeds
+from app.loader.lock import DEFAULT_LOCK_TIMEOUT, write_transaction
 from app.models import documents_table
 from app.vocab import Confidence, DateBasis
 
@@ -94,7 +96,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        summary = load_dataset(engine, dataset)
+        summary = load_dataset(engine, dataset, settings.load_lock_timeout)
     finally:
         engine.dispose()
     for line in summary.lines():
@@ -118,7 +120,8 @@ def _refresh_derived(url: str) -> None:
     what they hold marks them stale): until then /readyz is 503 and search answers 503."""
     engine = make_engine(url)
     try:
-        with engine.begin() as conn:
+        # Under the load's lock: a load running meanwhile rebuilds them too.
+        with write_transaction(engine, DEFAULT_LOCK_TIMEOUT) as conn:
             if not dataset_meta.read(conn).derived:
                 print("derived tables are missing or stale: rebuilding them", flush=True)
                 print(f"rebuilt for {derived.rebuild(conn)} events")
@@ -463,9 +466,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{len(exc.problems)} problem(s) found; the database was not changed", file=sys.stderr
         )
         return 1
-    except SQLAlchemyError as exc:
-        print(f"database error: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+    except LoadBusyError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except CommandError as exc:
+        # Alembic's: most often a revision this version does not know (a newer Claimline's).
+        print(
+            f"cannot migrate the database: {str(exc).strip().splitlines()[0]}; is it from a newer "
+            "version of Claimline? Nothing was written",
+            file=sys.stderr,
+        )
         return 2
+    except SQLAlchemyError as exc:
+        print(f"database error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+
+
+def _one_line(exc: SQLAlchemyError) -> str:
+    """The driver's first line, without SQLAlchemy's statement and parameters (kilobytes of
+    SQL for a failed load)."""
+    orig = getattr(exc, "orig", None)
+    message = str(orig if orig is not None else exc).strip().splitlines() or [""]
+    return f"{type(orig if orig is not None else exc).__name__}: {message[0]}"
 
 
 if __name__ == "__main__":

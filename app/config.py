@@ -40,6 +40,9 @@ SETTINGS_HELP: dict[str, str] = {
     "CLAIMLINE_COMPRESS_MIN_BYTES": "Smallest body, in bytes, sent compressed (zstd, br or gzip, "
     "as the client's Accept-Encoding allows) when its type is compressible (JSON, "
     "problem+json, text). Default: 1000.",
+    "CLAIMLINE_LOAD_LOCK_TIMEOUT": "Seconds `claimline load` waits for another load's write "
+    "transaction to end before it gives up, with a one-line message, writing nothing. "
+    "Default: 30.",
     "CLAIMLINE_CACHE_HEADER": "true adds a Claimline-Cache header (hit or miss: whether the "
     "response cache answered) to responses the cache handles. Default: false.",
     # The export formats (app/api/formats/).
@@ -113,6 +116,7 @@ class Settings(BaseSettings):
     # Below about a packet, compression saves no round trip and costs CPU.
     compress_min_bytes: int = Field(default=1000, ge=0, alias="CLAIMLINE_COMPRESS_MIN_BYTES")
     feed_entries: int = Field(default=100, ge=1, alias="CLAIMLINE_FEED_ENTRIES")
+    load_lock_timeout: float = Field(default=30.0, gt=0, alias="CLAIMLINE_LOAD_LOCK_TIMEOUT")
 
     @field_validator("database_url")
     @classmethod

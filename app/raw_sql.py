@@ -348,3 +348,42 @@ def build_vector_index(conn: Connection) -> None:
 def clear_fts(conn: Connection) -> None:
     # A contentless FTS5 table is emptied by this command; DELETE is not allowed.
     conn.execute(text("INSERT INTO search_fts (search_fts) VALUES ('delete-all')"))
+
+
+# Transactions and locks: the server's one snapshot per request (app/db.py) and the load's
+# write lock (app/loader/lock.py).
+
+# How long a SQLite statement waits for another connection's lock, usually (sqlite_pragmas).
+BUSY_TIMEOUT_MS = 5000
+
+
+def sqlite_driver(conn: Connection) -> sqlite3.Connection:
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
+
+
+def sqlite_manual_transactions(raw: sqlite3.Connection, manual: bool) -> None:
+    """Turn pysqlite's own BEGIN (sent before the first write only) off, or back on."""
+    # "" is pysqlite's default (a plain BEGIN); typeshed lists only the named modes.
+    raw.isolation_level = None if manual else ""  # type: ignore[assignment]
+
+
+def sqlite_begin(raw: sqlite3.Connection, immediate: bool = False) -> None:
+    """BEGIN, unless a transaction is open; IMMEDIATE takes the write lock there and then,
+    waiting for it up to busy_timeout."""
+    if not raw.in_transaction:
+        raw.execute(f"BEGIN{' IMMEDIATE' if immediate else ''}")
+
+
+def sqlite_busy_timeout(raw: sqlite3.Connection, ms: int) -> None:
+    raw.execute(f"PRAGMA busy_timeout={int(ms)}")
+
+
+def postgres_advisory_xact_lock(conn: Connection, key: int, timeout_ms: int) -> None:
+    """Take the transaction-level advisory lock `key`, waiting up to `timeout_ms` (then
+    lock_not_available, SQLSTATE 55P03); the transaction's later statements wait as usual."""
+    wait = {"ms": f"{max(1, timeout_ms)}ms"}  # 0 would mean no limit at all
+    conn.execute(text("SELECT set_config('lock_timeout', :ms, true)"), wait)
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    conn.execute(text("SELECT set_config('lock_timeout', '0', true)"))

@@ -73,7 +73,7 @@ class AppState:
         # Few threads beat many: past a handful, sync routes only fight over the GIL and the
         # CPU.
         anyio.to_thread.current_default_thread_limiter().total_tokens = self.settings.threads
-        self._engine = make_engine(self.database_url)
+        self._engine = make_engine(self.database_url, serving=True)
         self._meta = MetaCache(self._engine, self.meta_ttl)
 
     def close(self) -> None:

@@ -80,14 +80,20 @@ def fresh_postgres_database(options: str = "") -> Iterator[str]:
 
 @contextmanager
 def recorded_statements(engine: Engine) -> Iterator[list[str]]:
-    """Every SQL statement the engine's connections run inside the block. On SQLite the
-    fast /events route runs its statement on the driver's cursor, past SQLAlchemy's events,
-    so SQLite traces new connections itself (after their connect-time PRAGMAs)."""
+    """Every SQL statement the engine's connections run inside the block, transaction
+    control aside (the server's SQLite connections begin one at each checkout, app/db.py).
+    On SQLite the fast /events route runs its statement on the driver's cursor, past
+    SQLAlchemy's events, so SQLite traces new connections itself (after their connect-time
+    PRAGMAs)."""
     statements: list[str] = []
     if engine.dialect.name == "sqlite":
 
+        def keep(statement: str) -> None:
+            if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+                statements.append(statement)
+
         def trace(raw: Any, _record: Any) -> None:
-            raw.set_trace_callback(statements.append)
+            raw.set_trace_callback(keep)
 
         engine.dispose()  # connections already pooled would go untraced
         event.listen(engine, "connect", trace)

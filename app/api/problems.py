@@ -23,7 +23,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 RETRY_AFTER = 5
 # SQLite's result codes that mean "cannot answer now", not "this statement is wrong".
 _SQLITE_OUTAGES = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR",
-                   "SQLITE_FULL", "SQLITE_NOMEM", "SQLITE_INTERRUPT")  # fmt: skip
+                   "SQLITE_FULL", "SQLITE_NOMEM", "SQLITE_INTERRUPT", "SQLITE_NOTADB")  # fmt: skip
 TYPE_BASE = "https://claimline.example/problems/"
 log = logging.getLogger("claimline")
 
@@ -150,7 +150,10 @@ def problem_json(
     headers: dict[str, str] | None = None,
     request_id: str | None = None,
 ) -> JSONResponse:
-    """The problem document, for callers that have no Request (middleware)."""
+    """The problem document, for callers that have no Request (middleware). Every 503 says
+    when to retry: `Retry-After`, RETRY_AFTER seconds unless the caller set it."""
+    if status == 503 and not any(k.lower() == "retry-after" for k in headers or {}):
+        headers = {**(headers or {}), "Retry-After": str(RETRY_AFTER)}
     body = Problem(
         type=TYPE_BASE + slug,
         title=HTTPStatus(status).phrase
@@ -282,12 +285,10 @@ RETRY_AFTER_HEADER = {
 }
 
 
-def problem_responses(
-    *statuses: int, retry_after: bool = True, **descriptions: str
-) -> dict[int | str, dict[str, Any]]:
+def problem_responses(*statuses: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
     """The documented error responses of a route: 400 and 500 on every route (each rejects
     unknown parameters), the given `statuses` besides; `descriptions` (`s503=...`) replace
-    the usual ones, and `retry_after` says whether a 503 carries `Retry-After`."""
+    the usual ones. A 503 always carries `Retry-After`."""
     out: dict[int | str, dict[str, Any]] = {}
     for status in sorted({400, 500, *statuses}):
         response: dict[str, Any] = {
@@ -295,7 +296,7 @@ def problem_responses(
             "description": descriptions.get(f"s{status}", ERROR_DESCRIPTIONS[status]),
             "content": {PROBLEM_MEDIA_TYPE: {}},
         }
-        if status == 503 and retry_after:
+        if status == 503:
             response["headers"] = RETRY_AFTER_HEADER
         out[status] = response
     return out

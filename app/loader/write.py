@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, and_, delete, select, update
 
 from app import dataset_meta, derived
+from app.loader.lock import DEFAULT_LOCK_TIMEOUT, write_transaction
 from app.loader.validate import Dataset, Row
 from app.models import TABLES_IN_LOAD_ORDER
 
@@ -81,8 +82,12 @@ def sync(conn: Connection, dataset: Dataset) -> LoadSummary:
     return summary
 
 
-def load_dataset(engine: Engine, dataset: Dataset) -> LoadSummary:
-    with engine.begin() as conn:
+def load_dataset(
+    engine: Engine, dataset: Dataset, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> LoadSummary:
+    """Make the database hold `dataset`, in one transaction that holds the write lock from
+    before its first read (app/loader/lock.py); LoadBusyError past `lock_timeout` seconds."""
+    with write_transaction(engine, lock_timeout) as conn:
         summary = sync(conn, dataset)
         spans = dataset_meta.max_spans(
             (e["date_precision"], e["date_earliest"], e["date_latest"])

@@ -36,7 +36,6 @@ def healthz() -> schemas.Health:
     response_description="Ready: the schema revision and the number of documents loaded",
     responses=problem_responses(
         503,
-        retry_after=False,
         s503="Not ready: the database is unreachable, its schema is not at this version's "
         "head, no data is loaded, or the derived tables are being rebuilt; the detail says "
         "which and what to run",

@@ -1,0 +1,118 @@
+"""Two `claimline load` runs at once, with different seeds: the second waits for the
+first's write lock, and the database ends holding exactly one of the two versions; a load
+that cannot get the lock in time stops with one line, having written nothing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from app.db import make_engine
+from app.loader import load_dataset, validate_seeds
+from app.loader.lock import ADVISORY_KEY
+from tests.faulttools import LoadForker, Versions, prepare, start_load
+
+ROUNDS = 6
+SQLITE_QUEUE_SECONDS = 1.0
+
+
+@contextmanager
+def holding_write_lock(engine: Engine) -> Iterator[None]:
+    """The lock a load takes, held by the test: loads started meanwhile queue behind it."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            driver.isolation_level = None
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql("ROLLBACK")
+                driver.isolation_level = ""
+            return
+        with conn.begin():
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
+            yield
+
+
+def _waiting_loads(engine: Engine) -> int:
+    """How many loads wait for the advisory lock (PostgreSQL)."""
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND objid = :key AND NOT granted"
+                ),
+                {"key": ADVISORY_KEY},
+            ).scalar_one()
+        )
+
+
+def _race(
+    versions: Versions, loads: LoadForker, first: int, held: bool, engine: Engine
+) -> list[tuple[int, str]]:
+    """Start loads of versions 1 and 2, `first` first; with `held`, both queue behind the
+    test's lock before either runs. Each load's exit status and output."""
+    seeds = [versions.seeds[first], versions.seeds[3 - first]]
+    with holding_write_lock(engine) if held else nullcontext():
+        started = [loads.start(s) for s in seeds]
+        if held:
+            _until_both_wait(engine)
+    return [(loads.wait(pid), log.read_text()) for pid, log in started]
+
+
+def _until_both_wait(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        # SQLite shows no waiter: give them the time of a validation.
+        time.sleep(SQLITE_QUEUE_SECONDS)
+        return
+    deadline = time.monotonic() + 30
+    while _waiting_loads(engine) < 2:
+        assert time.monotonic() < deadline, "the loads never queued for the lock"
+        time.sleep(0.02)
+
+
+@pytest.mark.slow
+def test_two_loaders_at_once_leave_exactly_one_version(database_url: str, tmp_path: Path) -> None:
+    # Each round starts from the seeds; the two loads' versions each rename every event and
+    # remove a different claim, so two diffs computed from the same state would leave both
+    # claims removed.
+    versions = prepare(database_url, tmp_path, versions=3)
+    seeds = validate_seeds(versions.seeds[0])
+    engine = make_engine(database_url)
+    try:
+        with LoadForker(database_url, tmp_path / "logs") as loads:
+            for round_ in range(ROUNDS):
+                load_dataset(engine, seeds)
+                held = round_ % 2 == 1
+                results = _race(versions, loads, 1 + round_ // 2 % 2, held, engine)
+                for status, output in results:
+                    assert (status, "Traceback" in output) == (0, False), output
+                assert versions.which(engine) in (1, 2)
+    finally:
+        engine.dispose()
+
+
+def test_a_load_that_cannot_get_the_lock_stops_with_one_line(
+    database_url: str, tmp_path: Path
+) -> None:
+    versions = prepare(database_url, tmp_path)
+    engine = make_engine(database_url)
+    try:
+        with holding_write_lock(engine):
+            proc = start_load(versions.url, versions.seeds[1], CLAIMLINE_LOAD_LOCK_TIMEOUT="0.5")
+            _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 1
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("another load is writing to"), err
+        assert "waited 0.5 s" in lines[0]
+        assert versions.which(engine) == 0  # nothing written
+    finally:
+        engine.dispose()
