@@ -19,12 +19,12 @@ from app.drafting.attribution import Attribution, attribute
 from app.drafting.candidates import Candidate, SourceDocument, draft, to_record
 from app.drafting.dates import resolve_dates
 from app.drafting.evaluate import evaluate, markdown_table, metric, score_document
-from app.drafting.figures import parse_figures
+from app.drafting.figures import classify, parse_figures
 from app.drafting.hedges import read_hedge, read_stance
 from app.drafting.segment import segments
 from app.edtf import parse_edtf
 from app.loader import load_dataset, validate_seeds
-from app.vocab import EventType, Hedge, Qualifier, Stance, Unit
+from app.vocab import EventType, Hedge, Qualifier, Quantity, Stance, Unit
 from tests.conftest import SEEDS_DIR
 from tests.seedtools import read, snapshot, write
 
@@ -113,6 +113,50 @@ def test_dates_years_and_bare_small_numbers_are_not_figures(text: str) -> None:
 def test_second_number_of_a_part_takes_the_unit() -> None:
     figures = parse_figures("18 des 40 soldats nord-coréens ont quitté")
     assert [(f.low, f.unit) for f in figures] == [(18, Unit.soldiers), (40, Unit.soldiers)]
+
+
+@pytest.mark.parametrize(
+    ("text", "quantities"),
+    [
+        (
+            "le NIS a estimé environ 3.000, soit le nombre de soldats déjà envoyés en Russie, où ils recevraient une formation.",
+            ["troops_sent"],
+        ),
+        (
+            "Pyongyang avait promis de fournir au total environ 10 000 soldatsdont le déploiement devrait être achevé.",
+            ["troops_pledged"],
+        ),
+        (
+            "cette semaine, 18 des 40 soldats qui recevaient une formation ont quitté le lieu qui leur était assigné.",
+            ["troops_deserted", "troops_in_group"],
+        ),
+        (
+            "Pyongyang pourrait envoyer jusqu’à 5 000 soldats de plus au printemps.",
+            ["troops_additional"],
+        ),
+        ("Le Kremlin subit environ 1 200 victimes chaque jour.", ["russian_casualties_per_day"]),
+        (
+            "Mais la Russie a perdu environ 530 000 soldats sur le champ de bataille.",
+            ["russian_losses_total"],
+        ),
+        (
+            "La Russie travaille à la création de deux brigades qui pourrait être composé de 6 000 soldats chacun.",
+            ["brigade_count", "brigade_size"],
+        ),
+    ],
+)
+def test_figure_quantity_from_the_nearest_words(text: str, quantities: list[str]) -> None:
+    assert [classify(text, 0, len(text), f) for f in parse_figures(text)] == quantities
+
+
+def test_ce_nombre_takes_the_quantity_of_the_figure_before() -> None:
+    text = "tandis que l'Ukraine a déclaré que ce nombre était supérieur à 3 000."
+    (figure,) = parse_figures(text)
+    assert (
+        classify(text, 0, len(text), figure, Quantity.troops_killed_or_wounded)
+        == "troops_killed_or_wounded"
+    )
+    assert classify(text, 0, len(text), figure) is None
 
 
 # --- dates --------------------------------------------------------------------------------
@@ -729,7 +773,7 @@ FLOORS = {
     "claimant": 0.85,
     "hedge": 0.80,
     "figures": 1.00,
-    "quantity": 0.80,
+    "quantity": 1.00,
     "dated": 0.60,
     "event_type": 0.40,
 }

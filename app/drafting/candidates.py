@@ -21,7 +21,7 @@ from app.drafting.figures import Figure, classify, parse_figures
 from app.drafting.hedges import read_hedge, read_stance
 from app.drafting.segment import SegmentKind, segments
 from app.edtf import EdtfDate, EdtfError, parse_edtf
-from app.vocab import EventType, Hedge, Stance
+from app.vocab import EventType, Hedge, Quantity, Stance
 
 UNATTRIBUTED = "unattributed"
 _PRONOUN_START = re.compile(
@@ -109,6 +109,7 @@ def draft(document: SourceDocument, aliases: ActorAliases) -> list[Candidate]:
     previous: Attribution | None = None
     carried: Attribution | None = None  # an 'X a constaté … :' line hands X to its list
     last_line = -1
+    last_quantity: Quantity | None = None
     spoken_on: dict[tuple[str, ...], str] = {}  # claimants -> their first statement's date
     for seg in segments(text):
         if seg.kind is SegmentKind.intro:
@@ -162,12 +163,13 @@ def draft(document: SourceDocument, aliases: ActorAliases) -> list[Candidate]:
                 notes.append("claim date carried from the claimant's earlier statement")
             elif claimed_on is not None:
                 spoken_on.setdefault(key, claimed_on)
-        figures = [
-            Figure(
-                f.start, f.end, f.text, f.low, f.high, f.qualifier, f.unit, classify(seg.text, f)
+        figures = []
+        for f in parse_figures(text, seg.start, seg.end):
+            quantity = classify(text, seg.start, seg.end, f, last_quantity)
+            figures.append(
+                Figure(f.start, f.end, f.text, f.low, f.high, f.qualifier, f.unit, quantity)
             )
-            for f in parse_figures(text, seg.start, seg.end)
-        ]
+            last_quantity = quantity or last_quantity
         if seg.kind is SegmentKind.heading:
             notes.append("a line without closing punctuation: a headline, subheading or caption")
         if attribution.inherited:

@@ -163,6 +163,7 @@ def parse_figures(text: str, start: int = 0, end: int | None = None) -> list[Fig
     return out
 
 
+_ADDITIONAL = r"supplément|supplémentaires|de plus|additionnel|renforts"
 _QUANTITY_CUES: list[tuple[str, Quantity]] = [
     (r"par jour|chaque jour|quotidienn", Quantity.russian_casualties_per_day),
     (
@@ -172,7 +173,7 @@ _QUANTITY_CUES: list[tuple[str, Quantity]] = [
     (r"tués|blessés|morts|victimes|pertes", Quantity.troops_killed_or_wounded),
     (r"quitté|déserté|désert|fui|abandonné", Quantity.troops_deserted),
     (r"formés|formées|formation|entraîn", Quantity.troops_trained),
-    (r"supplément|supplémentaires|de plus|additionnel|renforts", Quantity.troops_additional),
+    (_ADDITIONAL, Quantity.troops_additional),
     (
         r"promis|promet|fournir|décidé d['’]envoyer|prévoit d['’]envoyer|s['’]est engagé",
         Quantity.troops_pledged,
@@ -182,15 +183,45 @@ _QUANTITY_CUES: list[tuple[str, Quantity]] = [
 ]
 
 
-def classify(segment: str, figure: Figure) -> Quantity | None:
-    """A proposed quantity for `figure` from the words of its segment."""
+_WINDOW = 40  # characters either side of a figure whose words describe it first
+_PART_OF_GROUP = re.compile(rf"\d{_SP}+(?:des|de|sur){_SP}+$", _I)
+_BACK_REFERENCE = re.compile(r"\bce (?:nombre|chiffre|bilan|total)\b", _I)
+
+
+def classify(
+    text: str, start: int, end: int, figure: Figure, previous: Quantity | None = None
+) -> Quantity | None:
+    """A proposed quantity for `figure` in the segment text[start:end]: from the nearest
+    cue within a few words, else from the segment's words; "ce nombre" takes `previous`,
+    the quantity of the figure before."""
+    segment = text[start:end]
     if figure.unit is Unit.brigades:
         return Quantity.brigade_count
     if re.search(r"\bchacun(?:e)?\b|\bpar brigade\b", segment, _I) and re.search(
         r"brigade", segment, _I
     ):
         return Quantity.brigade_size
-    for pattern, quantity in _QUANTITY_CUES:
+    if _PART_OF_GROUP.search(text[max(start, figure.start - 12) : figure.start]):
+        return Quantity.troops_in_group  # "18 des 40 soldats": the 40
+    # Whole-sentence modifiers first: "… chaque jour", "la Russie a perdu …".
+    for pattern, quantity in _QUANTITY_CUES[:2]:
+        if re.search(pattern, segment, _I):
+            return quantity
+    lo, hi = max(start, figure.start - _WINDOW), min(end, figure.end + _WINDOW)
+    if re.search(_ADDITIONAL, text[lo:hi], _I):
+        return Quantity.troops_additional  # "envoyer 5 000 soldats de plus": more, sent
+    nearest: tuple[int, int, Quantity] | None = None
+    for rank, (pattern, quantity) in enumerate(_QUANTITY_CUES[2:]):
+        for m in re.finditer(pattern, text[lo:hi], _I):
+            a, b = lo + m.start(), lo + m.end()
+            gap = max(figure.start - b, a - figure.end, 0)
+            if nearest is None or (gap, rank) < nearest[:2]:
+                nearest = (gap, rank, quantity)
+    if nearest is not None:
+        return nearest[2]
+    if _BACK_REFERENCE.search(segment) and previous is not None:
+        return previous
+    for pattern, quantity in _QUANTITY_CUES[2:]:
         if re.search(pattern, segment, _I):
             return quantity
     return None
