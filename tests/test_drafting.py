@@ -653,6 +653,19 @@ def test_a_speakers_later_statements_carry_the_date_of_the_first(aliases: ActorA
 
 
 @pytest.mark.slow
+def test_dans_le_meme_temps_dates_a_statement_like_the_one_before(aliases: ActorAliases) -> None:
+    text = (
+        "Les Etats-Unis ont assuré ce mercredi avoir connaissance de la présence de troupes. "
+        "Dans le même temps, le NIS a estimé environ 3.000 le nombre de soldats envoyés."
+    )
+    candidates = draft(SourceDocument("t", text, parse_edtf("2024-10-23"), None), aliases)
+    assert [(c.claimants, c.claimed_on) for c in candidates] == [
+        (["usa"], "2024-10-23"),
+        (["kor-nis"], "2024-10-23"),
+    ]
+
+
+@pytest.mark.slow
 def test_an_outlet_relays_every_clause_of_its_sentence(aliases: ActorAliases) -> None:
     text = "Selon l'AFP, la Corée du Sud a déclaré que 1 000 soldats ont été tués, tandis que l'Ukraine a déclaré que ce nombre était supérieur à 3 000."
     candidates = draft(SourceDocument("t", text, parse_edtf("2024-12-24"), None), aliases)
@@ -774,7 +787,7 @@ FLOORS = {
     "hedge": 0.80,
     "figures": 1.00,
     "quantity": 1.00,
-    "dated": 0.60,
+    "dated": 0.70,
     "event_type": 0.40,
 }
 

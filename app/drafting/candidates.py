@@ -24,6 +24,9 @@ from app.edtf import EdtfDate, EdtfError, parse_edtf
 from app.vocab import EventType, Hedge, Quantity, Stance
 
 UNATTRIBUTED = "unattributed"
+_SAME_TIME = re.compile(
+    r"^(?:dans le même temps|au même moment|le même jour|simultanément)\b", re.IGNORECASE
+)
 _PRONOUN_START = re.compile(
     r"^(?:bien qu['’]|lorsqu['’]|puisqu['’])?(?:il|ils|elle|elles|cela|ceci)\b", re.IGNORECASE
 )
@@ -110,6 +113,7 @@ def draft(document: SourceDocument, aliases: ActorAliases) -> list[Candidate]:
     carried: Attribution | None = None  # an 'X a constaté … :' line hands X to its list
     last_line = -1
     last_quantity: Quantity | None = None
+    last_claimed_on: str | None = None
     spoken_on: dict[tuple[str, ...], str] = {}  # claimants -> their first statement's date
     for seg in segments(text):
         if seg.kind is SegmentKind.intro:
@@ -157,12 +161,16 @@ def draft(document: SourceDocument, aliases: ActorAliases) -> list[Candidate]:
                     claimed_on = d.edtf
                     break
             key = tuple(attribution.claimants)
-            if claimed_on is None and key and key in spoken_on:
+            if claimed_on is None and _SAME_TIME.match(seg.text) and last_claimed_on:
+                claimed_on = last_claimed_on
+                notes.append("claim date of the statement before ('Dans le même temps')")
+            elif claimed_on is None and key and key in spoken_on:
                 # Reports date a speaker's first statement and not the ones that follow.
                 claimed_on = spoken_on[key]
                 notes.append("claim date carried from the claimant's earlier statement")
-            elif claimed_on is not None:
+            if claimed_on is not None:
                 spoken_on.setdefault(key, claimed_on)
+                last_claimed_on = claimed_on
         figures = []
         for f in parse_figures(text, seg.start, seg.end):
             quantity = classify(text, seg.start, seg.end, f, last_quantity)
