@@ -103,6 +103,54 @@ def _confidence(attribution: Attribution, heading: bool, narrator: str) -> float
     return round(score - (0.2 if heading else 0.0), 2)
 
 
+def _in_context(
+    attribution: Attribution,
+    previous: Attribution | None,
+    carried: Attribution | None,
+    text: str,
+    same_line: bool,
+) -> Attribution:
+    """A segment's attribution given the segments before it."""
+    if attribution.cue is None and carried is not None and carried.cue is not None:
+        # "Le NIS a également constaté … :" hands its speaker to the list below.
+        return Attribution(
+            list(carried.claimants), list(carried.via), carried.cue, carried.words, True
+        )
+    if previous is None or not same_line:
+        return attribution
+    speaker_goes_on = previous.cue is not None and bool(previous.claimants)
+    if attribution.cue is None and speaker_goes_on and _PRONOUN_START.match(text):
+        # "Selon X, ces soldats sont formés … Bien qu'ils soient robustes, ils
+        # pourraient …": a pronoun goes on with the speaker of its paragraph.
+        return Attribution(
+            list(previous.claimants), list(previous.via), previous.cue, previous.words, True
+        )
+    if text[:1].islower() and previous.via and not attribution.via:
+        # "Selon l'AFP, X a déclaré …, tandis que Y a déclaré …": the outlet relays both.
+        attribution.via = list(previous.via)
+    return attribution
+
+
+def _claim_date(
+    text: str,
+    dates: list[DateMention],
+    attribution: Attribution,
+    spoken_on: dict[tuple[str, ...], str],
+    last_claimed_on: str | None,
+) -> tuple[str | None, list[str]]:
+    """When an attributed statement was made, and a note when it comes from elsewhere."""
+    for d in dates:
+        if parse_edtf(d.edtf).precision in STATEMENT_PRECISIONS:
+            return d.edtf, []
+    if _SAME_TIME.match(text) and last_claimed_on:
+        return last_claimed_on, ["claim date of the statement before ('Dans le même temps')"]
+    key = tuple(attribution.claimants)
+    if key and key in spoken_on:
+        # Reports date a speaker's first statement and not the ones that follow.
+        return spoken_on[key], ["claim date carried from the claimant's earlier statement"]
+    return None, []
+
+
 def draft(document: SourceDocument, aliases: ActorAliases) -> list[Candidate]:
     text = document.text
     narrator = document.outlet or UNATTRIBUTED
@@ -122,29 +170,14 @@ def draft(document: SourceDocument, aliases: ActorAliases) -> list[Candidate]:
             continue
         if carried is not None and seg.line != last_line + 1:
             carried = None
-        attribution = attribute(text, seg.start, seg.end, aliases, mentions, narrator, previous)
-        if attribution.cue is None and carried is not None and carried.cue is not None:
-            attribution = Attribution(
-                list(carried.claimants), list(carried.via), carried.cue, carried.words, True
-            )
+        attribution = _in_context(
+            attribute(text, seg.start, seg.end, aliases, mentions, narrator, previous),
+            previous,
+            carried,
+            seg.text,
+            same_line=seg.line == last_line,
+        )
         carried = None
-        if (
-            attribution.cue is None
-            and previous is not None
-            and previous.cue is not None
-            and previous.claimants
-            and seg.line == last_line
-            and _PRONOUN_START.match(seg.text)
-        ):
-            # "Selon X, ces soldats sont formés … Bien qu'ils soient robustes, ils
-            # pourraient …": a pronoun goes on with the speaker of its paragraph.
-            attribution = Attribution(
-                list(previous.claimants), list(previous.via), previous.cue, previous.words, True
-            )
-        continues = seg.text[:1].islower() and previous is not None and seg.line == last_line
-        if continues and previous is not None and previous.via and not attribution.via:
-            # "Selon l'AFP, X a déclaré …, tandis que Y a déclaré …": the outlet relays both.
-            attribution.via = list(previous.via)
         last_line = seg.line
         notes: list[str] = []
         seg_verbs = [v for v in verbs if seg.start <= v.start and v.end <= seg.end]
@@ -156,20 +189,10 @@ def draft(document: SourceDocument, aliases: ActorAliases) -> list[Candidate]:
         )
         claimed_on = None
         if attribution.cue is not None:
-            for d in dates:
-                if parse_edtf(d.edtf).precision in STATEMENT_PRECISIONS:
-                    claimed_on = d.edtf
-                    break
-            key = tuple(attribution.claimants)
-            if claimed_on is None and _SAME_TIME.match(seg.text) and last_claimed_on:
-                claimed_on = last_claimed_on
-                notes.append("claim date of the statement before ('Dans le même temps')")
-            elif claimed_on is None and key and key in spoken_on:
-                # Reports date a speaker's first statement and not the ones that follow.
-                claimed_on = spoken_on[key]
-                notes.append("claim date carried from the claimant's earlier statement")
+            claimed_on, why = _claim_date(seg.text, dates, attribution, spoken_on, last_claimed_on)
+            notes.extend(why)
             if claimed_on is not None:
-                spoken_on.setdefault(key, claimed_on)
+                spoken_on.setdefault(tuple(attribution.claimants), claimed_on)
                 last_claimed_on = claimed_on
         figures = []
         for f in parse_figures(text, seg.start, seg.end):
