@@ -54,7 +54,7 @@ def test_documents_metadata_and_text(api: httpx.Client) -> None:
         "001_94a0c47301de76d2", "003_be698a539550e54e", "004_6af0ef2c71c73676",
         "000_d40e8277d782d5f4", "002_dc97aa6148c96c29"]  # fmt: skip
     assert "text" not in docs[0]
-    assert sum(d["claim_count"] for d in docs) == 117
+    assert sum(d["claim_count"] for d in docs) == 116
     doc = api.get("/documents/004_6af0ef2c71c73676").json()
     assert doc["published"]["edtf"] == "2024-10-23/2024-11-24"
     assert doc["published_confidence"] == "low" and doc["outlet"] is None

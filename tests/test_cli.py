@@ -169,17 +169,17 @@ def test_validate_real_seeds() -> None:
     assert result.returncode == 0, result.stderr
     assert (
         result.stdout.strip()
-        == "seeds are valid: 5 documents, 39 actors, 41 events, 117 claims, 22 figures"
+        == "seeds are valid: 5 documents, 39 actors, 41 events, 116 claims, 22 figures"
     )
 
 
 def test_load_then_reload_is_a_no_op(database_url: str) -> None:
     first = run("load", database_url=database_url)
     assert first.returncode == 0, first.stderr
-    assert "claims: 117 in seeds, 117 inserted, 0 updated, 0 removed" in first.stdout
+    assert "claims: 116 in seeds, 116 inserted, 0 updated, 0 removed" in first.stdout
     second = run("load", database_url=database_url)
     assert second.returncode == 0, second.stderr
-    assert "claims: 117 in seeds, 0 inserted, 0 updated, 0 removed" in second.stdout
+    assert "claims: 116 in seeds, 0 inserted, 0 updated, 0 removed" in second.stdout
     assert second.stdout.strip().endswith("nothing to change: the database already matches")
 
 
