@@ -27,9 +27,6 @@ UNATTRIBUTED = "unattributed"
 _SAME_TIME = re.compile(
     r"^(?:dans le même temps|au même moment|le même jour|simultanément)\b", re.IGNORECASE
 )
-_PRONOUN_START = re.compile(
-    r"^(?:bien qu['’]|lorsqu['’]|puisqu['’])?(?:il|ils|elle|elles|cela|ceci)\b", re.IGNORECASE
-)
 
 
 class DocumentError(ValueError):
@@ -118,13 +115,6 @@ def _in_context(
         )
     if previous is None or not same_line:
         return attribution
-    speaker_goes_on = previous.cue is not None and bool(previous.claimants)
-    if attribution.cue is None and speaker_goes_on and _PRONOUN_START.match(text):
-        # "Selon X, ces soldats sont formés … Bien qu'ils soient robustes, ils
-        # pourraient …": a pronoun goes on with the speaker of its paragraph.
-        return Attribution(
-            list(previous.claimants), list(previous.via), previous.cue, previous.words, True
-        )
     if text[:1].islower() and previous.via and not attribution.via:
         # "Selon l'AFP, X a déclaré …, tandis que Y a déclaré …": the outlet relays both.
         attribution.via = list(previous.via)
@@ -158,6 +148,7 @@ def draft(document: SourceDocument, aliases: ActorAliases) -> list[Candidate]:
     verbs = nlp.verb_forms(text)
     out: list[Candidate] = []
     previous: Attribution | None = None
+    speaker: Attribution | None = None  # the last one a cue attributed: "Il a ajouté" is theirs
     carried: Attribution | None = None  # an 'X a constaté … :' line hands X to its list
     last_line = -1
     last_quantity: Quantity | None = None
@@ -165,13 +156,13 @@ def draft(document: SourceDocument, aliases: ActorAliases) -> list[Candidate]:
     spoken_on: dict[tuple[str, ...], str] = {}  # claimants -> their first statement's date
     for seg in segments(text):
         if seg.kind is SegmentKind.intro:
-            carried = attribute(text, seg.start, seg.end, aliases, mentions, narrator, previous)
+            carried = attribute(text, seg.start, seg.end, aliases, mentions, narrator, speaker)
             last_line = seg.line
             continue
         if carried is not None and seg.line != last_line + 1:
             carried = None
         attribution = _in_context(
-            attribute(text, seg.start, seg.end, aliases, mentions, narrator, previous),
+            attribute(text, seg.start, seg.end, aliases, mentions, narrator, speaker),
             previous,
             carried,
             seg.text,
@@ -233,6 +224,8 @@ def draft(document: SourceDocument, aliases: ActorAliases) -> list[Candidate]:
             )
         )
         previous = attribution
+        if attribution.cue is not None and attribution.claimants:
+            speaker = attribution
     return out
 
 
