@@ -26,6 +26,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from app import __version__, dataset_meta, derived, migrate
 from app.config import Settings, SettingsError
 from app.db import make_engine
+from app.drafting import commands as drafting
 from app.loader import LoadBusyError, SeedError, load_dataset, validate_seeds
 from app.loader.authoring import AuthoringError, DocumentOptions, add_document, fix_seeds
 from app.loader.lock import DEFAULT_LOCK_TIMEOUT, write_transaction
@@ -393,6 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between progress lines on stderr when it is not a terminal (a terminal "
         "gets a progress bar); 0 for neither (default: %(default)s)",
     )
+    drafting.add_parsers(sub)
     return parser
 
 
@@ -443,6 +445,8 @@ COMMANDS = {
     "add-document": cmd_add_document,
     "load": cmd_load,
     "serve": cmd_serve,
+    # Assisted drafts (app/drafting): draft, accept, draft-eval.
+    **drafting.COMMANDS,
 }
 
 
