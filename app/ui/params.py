@@ -18,7 +18,12 @@ PAGE_SIZE = 50
 
 
 class PageInputError(ValueError):
-    """A parameter the page cannot use; the message names it and says what is allowed."""
+    """A parameter the page cannot use; the message names it and says what is allowed.
+    `status` is the API's for the same mistake: 400 for an unknown parameter, else 422."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,8 @@ class Query:
         for name, value in items:
             if name not in allowed:
                 raise PageInputError(
-                    f"unknown parameter {name!r}; this page reads: {', '.join(sorted(allowed))}"
+                    f"unknown parameter {name!r}; this page reads: {', '.join(sorted(allowed))}",
+                    400,
                 )
             if value.strip():
                 pairs.append((name, value.strip()))
@@ -79,7 +85,7 @@ class Query:
         try:
             return timeline_filter(**kwargs)
         except ProblemError as exc:
-            raise PageInputError(exc.detail) from None
+            raise PageInputError(exc.detail, exc.status) from None
 
     def limit(self) -> int:
         value = self.first("limit")

@@ -54,61 +54,57 @@ def _choices(s: Session) -> dict[str, Any]:
     }
 
 
-def _refused(request: Request, template: str, query: Query, message: str, status: int,
-             **context: Any) -> HTMLResponse:  # fmt: skip
-    with open_session(request) as s:
-        choices = _choices(s)
-    return page(template, status, root=_root(request), query=query, error=message,
-                **choices, **context)  # fmt: skip
+def _given(request: Request) -> Query:
+    """The parameters as typed, for the form to show back even when they are refused."""
+    return Query(tuple((k, v.strip()) for k, v in request.query_params.multi_items() if v.strip()))
+
+
+def _resolved(s: Session, query: Query) -> TimelineFilter:
+    """The API's filter for the query, or PageInputError saying what the API would say."""
+    filter_input = query.filter_input()
+    try:
+        return filter_input.resolve(s)
+    except ProblemError as exc:
+        if exc.status >= 500:  # an outage or a stale index: the API's 503 answer
+            raise
+        raise PageInputError(exc.detail, exc.status) from None
 
 
 @router.get("/ui")
 def timeline(request: Request) -> HTMLResponse:
     """The /events selection for the page's filters, grouped as /timeline groups it."""
-    items = request.query_params.multi_items()
-    shown = Query(tuple((k, v.strip()) for k, v in items if v.strip()))
-    try:
-        query = Query.of(items, TIMELINE_PARAMS)
-        filter_input, limit = query.filter_input(), query.limit()
-        cursor = _cursor(query.first("cursor"))
-    except PageInputError as exc:
-        return _refused(request, "timeline.html", shown, str(exc), 400, groups=[], next_url=None,
-                        why_empty=None)  # fmt: skip
+    root = _root(request)
     with open_session(request) as s:
+        context: dict[str, Any] = {"root": root, "query": _given(request), **_choices(s)}
         try:
-            f = filter_input.resolve(s)
-        except ProblemError as exc:
-            if exc.status >= 500:
-                raise
-            choices = _choices(s)
-            return page("timeline.html", 422, root=_root(request), query=query,
-                        error=exc.detail, groups=[], next_url=None, why_empty=None,
-                        **choices)  # fmt: skip
+            query = Query.of(request.query_params.multi_items(), TIMELINE_PARAMS)
+            f, limit, cursor = _resolved(s, query), query.limit(), _cursor(query.first("cursor"))
+        except PageInputError as exc:
+            return page("timeline.html", exc.status, error=str(exc), groups=[], next_url=None,
+                        why_empty=None, **context)  # fmt: skip
         rows = queries.page_events(s.conn, f, limit, cursor)
         next_url = None
         if len(rows) > limit:
             rows = rows[:limit]
             token = encode_cursor("events", *queries.event_sort_key(rows[-1]))
-            next_url = _root(request) + query.without("cursor").url("/ui", cursor=token)
+            next_url = root + query.without("cursor").url("/ui", cursor=token)
         events = build_events(s.conn, s.index, f, rows)
-        why_empty = None
-        if not events and cursor is None:
-            why_empty = _why_empty(s, query.filters())
-        choices = _choices(s)
+        why_empty = _why_empty(s, query.filters()) if not events and cursor is None else None
     by_id = {event["id"]: event for event in events}
     groups = [
         {**group, "events": [by_id[item["id"]] for item in group["events"]]}
         for group in build_timeline_groups(events)
     ]
-    return page("timeline.html", root=_root(request), query=query, error=None, groups=groups,
-                next_url=next_url, why_empty=why_empty, **choices)  # fmt: skip
+    context["query"] = query
+    return page("timeline.html", error=None, groups=groups, next_url=next_url,
+                why_empty=why_empty, **context)  # fmt: skip
 
 
 def _cursor(token: str | None) -> Any:
     try:
         return decode("events", token)
     except ProblemError as exc:
-        raise PageInputError(exc.detail) from None
+        raise PageInputError(exc.detail, exc.status) from None
 
 
 def _why_empty(s: Session, query: Query) -> dict[str, Any]:
@@ -119,8 +115,8 @@ def _why_empty(s: Session, query: Query) -> dict[str, Any]:
     for name in names:
         rest = query.without(name)
         try:
-            f = rest.filter_input().resolve(s)
-        except (PageInputError, ProblemError):
+            f = _resolved(s, rest)
+        except PageInputError:
             continue
         if queries.page_events(s.conn, f, 1, None):
             freeing.append({"name": name, "values": query.values(name), "url": rest.url("/ui")})
@@ -169,37 +165,31 @@ def _every_claim(s: Session, f: TimelineFilter) -> list[Any]:
 @router.get("/ui/figures")
 def figures_page(request: Request) -> HTMLResponse:
     """Every claimed figure of one quantity over time, by claimant: a chart and its table."""
-    items = request.query_params.multi_items()
-    shown = Query(tuple((k, v.strip()) for k, v in items if v.strip()))
-    empty: dict[str, Any] = {"chart": None, "rows": [], "quantities": {}, "quantity": None,
-                             "claimants": {}}  # fmt: skip
-    try:
-        query = Query.of(items, FIGURE_PARAMS)
-        filter_input = query.filter_input()
-        quantity = query.first("quantity") or DEFAULT_QUANTITY
-        if quantity not in {q.value for q in Quantity}:
-            allowed = ", ".join(q.value for q in Quantity)
-            raise PageInputError(f"quantity: {quantity!r} is not one of {allowed}")
-    except PageInputError as exc:
-        return _refused(request, "figures.html", shown, str(exc), 400, **empty)
     with open_session(request) as s:
+        context: dict[str, Any] = {"root": _root(request), "query": _given(request),
+                                   **_choices(s)}  # fmt: skip
         try:
-            f = filter_input.resolve(s)
-        except ProblemError as exc:
-            if exc.status >= 500:
-                raise
-            choices = _choices(s)
-            return page("figures.html", 422, root=_root(request), query=query,
-                        error=exc.detail, **empty, **choices)  # fmt: skip
+            query = Query.of(request.query_params.multi_items(), FIGURE_PARAMS)
+            f, quantity = _resolved(s, query), _quantity(query)
+        except PageInputError as exc:
+            return page("figures.html", exc.status, error=str(exc), chart=None, rows=[],
+                        quantities={}, quantity=None, claimants={}, **context)  # fmt: skip
         rows = figures.claimed_figures(s.conn, f, quantity)
         counts = figures.figure_quantities(s.conn, f)
         claimants = {r.claimant_id: s.index.actors[r.claimant_id].name for r in rows}
-        choices = _choices(s)
     titles = [_title(r, claimants) for r in rows]
-    chart = build_chart(rows, titles) if rows else None
-    return page("figures.html", root=_root(request), query=query, error=None, chart=chart,
+    context["query"] = query
+    return page("figures.html", error=None, chart=build_chart(rows, titles) if rows else None,
                 rows=rows, quantities=counts, quantity=quantity, claimants=claimants,
-                **choices)  # fmt: skip
+                **context)  # fmt: skip
+
+
+def _quantity(query: Query) -> str:
+    quantity = query.first("quantity") or DEFAULT_QUANTITY
+    if quantity not in {q.value for q in Quantity}:
+        allowed = ", ".join(q.value for q in Quantity)
+        raise PageInputError(f"quantity: {quantity!r} is not one of {allowed}")
+    return quantity
 
 
 def _title(r: Any, claimants: dict[str, str]) -> str:
