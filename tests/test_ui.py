@@ -159,7 +159,9 @@ def test_a_casualty_claim_shows_its_qualified_figure_and_claimant(api: httpx.Cli
     assert squash(ukr.one(class_="claimant").text()) == "Ukraine"
     assert "more than 3,000 soldiers" in ukr.text()
     # The verbatim quote, as the API holds it.
-    quotes = {c["id"]: c["quote"] for c in api.get("/events/dprk-casualties-2024-12").json()["claims"]}
+    quotes = {
+        c["id"]: c["quote"] for c in api.get("/events/dprk-casualties-2024-12").json()["claims"]
+    }
     assert kor.one("blockquote").text() == quotes["c000-kor-over-1000-casualties"]
 
 
@@ -198,7 +200,11 @@ def test_paging_follows_the_api_cursor(api: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("params", "status", "message"),
     [
-        ({"from": "2024-13"}, 422, "from: '2024-13' is not a date: use YYYY-MM-DD, YYYY-MM or YYYY"),
+        (
+            {"from": "2024-13"},
+            422,
+            "from: '2024-13' is not a date: use YYYY-MM-DD, YYYY-MM or YYYY",
+        ),
         ({"actor": "Pyongyangg"}, 422, "unknown actor 'Pyongyangg'; did you mean"),
         ({"type": "battle"}, 422, "type: 'battle' is not one of deployment, casualties"),
         ({"known_as_of": "2024-10"}, 422, "known_as_of: '2024-10' is not a day: use YYYY-MM-DD"),
@@ -251,6 +257,14 @@ def test_as_known_on_hides_later_claims(api: httpx.Client) -> None:
     }
     # The control holds the day, for the next change of filters.
     assert doc.one("input", name="known_as_of").attrs["value"] == "2024-10-23"
+
+
+def test_the_forms_empty_fields_are_dropped_from_the_link(api: httpx.Client) -> None:
+    for path in ("/ui", "/ui/figures"):
+        response = api.get(path, params=[("actor", ""), ("known_as_of", "2024-10-23"),
+                                         ("q", " "), ("type", "casualties")])  # fmt: skip
+        assert response.status_code == 303
+        assert response.headers["location"] == f"{path}?known_as_of=2024-10-23&type=casualties"
 
 
 def test_the_root_sends_a_browser_to_the_page(api: httpx.Client) -> None:
@@ -356,7 +370,8 @@ def test_every_seed_text_is_escaped(seeded_sqlite_url: str) -> None:
     engine = make_engine(seeded_sqlite_url)
     with engine.begin() as conn:
         conn.execute(
-            text("UPDATE events SET title = :t WHERE id = 'dprk-casualties-2024-12'"), {"t": hostile}
+            text("UPDATE events SET title = :t WHERE id = 'dprk-casualties-2024-12'"),
+            {"t": hostile},
         )
         conn.execute(
             text("UPDATE documents SET title = :t WHERE id = :d"), {"t": hostile, "d": DOC_000}

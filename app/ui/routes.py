@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -59,6 +59,15 @@ def _given(request: Request) -> Query:
     return Query(tuple((k, v.strip()) for k, v in request.query_params.multi_items() if v.strip()))
 
 
+def _tidy(request: Request, path: str) -> RedirectResponse | None:
+    """A form sends its empty fields too; their URL without them, so that a shared link
+    names only the filters in use."""
+    items = request.query_params.multi_items()
+    if all(v.strip() for _, v in items):
+        return None
+    return RedirectResponse(_given(request).url(_root(request) + path), 303)
+
+
 def _resolved(s: Session, query: Query) -> TimelineFilter:
     """The API's filter for the query, or PageInputError saying what the API would say."""
     filter_input = query.filter_input()
@@ -71,8 +80,10 @@ def _resolved(s: Session, query: Query) -> TimelineFilter:
 
 
 @router.get("/ui")
-def timeline(request: Request) -> HTMLResponse:
+def timeline(request: Request) -> Response:
     """The /events selection for the page's filters, grouped as /timeline groups it."""
+    if tidy := _tidy(request, "/ui"):
+        return tidy
     root = _root(request)
     with open_session(request) as s:
         context: dict[str, Any] = {"root": root, "query": _given(request), **_choices(s)}
@@ -163,8 +174,10 @@ def _every_claim(s: Session, f: TimelineFilter) -> list[Any]:
 
 
 @router.get("/ui/figures")
-def figures_page(request: Request) -> HTMLResponse:
+def figures_page(request: Request) -> Response:
     """Every claimed figure of one quantity over time, by claimant: a chart and its table."""
+    if tidy := _tidy(request, "/ui/figures"):
+        return tidy
     with open_session(request) as s:
         context: dict[str, Any] = {"root": _root(request), "query": _given(request),
                                    **_choices(s)}  # fmt: skip
