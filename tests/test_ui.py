@@ -176,6 +176,15 @@ def test_a_denial_does_not_look_like_an_assertion(api: httpx.Client) -> None:
     assert squash(assertion.one("span", class_="hedge").text()) == "reported"
 
 
+def test_claims_the_claim_filters_did_not_select_say_so(api: httpx.Client) -> None:
+    event = api.get("/events", params={"claimant": "KOR", "type": "casualties"}).json()["data"][0]
+    doc = get_page(api, "/ui", {"claimant": "KOR", "type": "casualties"})
+    cards = doc.one("article", data_event=event["id"]).all("article", class_="claim")
+    shown = {c.attrs["data-claim"]: not c.all(class_="unmatched-note") for c in cards}
+    assert shown == {c["id"]: c["matched"] for c in event["claims"]}
+    assert set(shown.values()) == {True, False}
+
+
 def test_paging_follows_the_api_cursor(api: httpx.Client) -> None:
     params = {"actor": "DPRK", "limit": 7}
     seen: list[str] = []
@@ -303,7 +312,24 @@ def test_the_article_marks_every_claim_at_its_stored_offsets(api: httpx.Client) 
 
 def test_an_unknown_article_is_a_404_page(api: httpx.Client) -> None:
     doc = get_page(api, "/ui/documents/nope", status=404)
-    assert len(doc.one("ul", class_="doc-list").all("li")) == 5
+    assert "There is no document with id \u201cnope\u201d." in doc.one("main").text()
+    listed = get_page(api, doc.one("main").all("a")[0].attrs["href"])
+    assert len(listed.one("ul", class_="doc-list").all("li")) == 5
+
+
+def test_a_value_outside_the_offered_choices_stays_chosen(api: httpx.Client) -> None:
+    """The form offers the first articles by name; an id from a link stays selected even
+    when it is not among them, and the select offers each article once."""
+    doc = get_page(api, "/ui", {"document": DOC_000})
+    options = doc.one("select", name="document").all("option")
+    assert [o.attrs["value"] for o in options if "selected" in o.attrs] == [DOC_000]
+    assert len(options) == 1 + 5
+    doc = get_page(api, "/ui", [("type", "casualties"), ("type", "denial")])
+    select = doc.one("select", name="type")
+    assert "multiple" in select.attrs
+    assert [o.attrs["value"] for o in select.all("option") if "selected" in o.attrs] == [
+        "casualties", "denial"
+    ]  # fmt: skip
 
 
 # --- the figures --------------------------------------------------------------------------

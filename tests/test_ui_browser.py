@@ -203,6 +203,19 @@ def test_the_casualties_chart_has_a_mark_per_figure(
         ["c002-standfirst-thousands-killed-or-wounded", True],
         ["c002-thousands-killed-or-wounded-in-kursk", True],
     ]  # fmt: skip
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    # The keyboard reaches the marks: Tab from the top lands on the first one.
+    focused = ""
+    for _ in range(60):
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        focused = browser.execute_script(
+            "const e = document.activeElement; return e.matches('a.mark') ? e.dataset.claim : '';"
+        )
+        if focused:
+            break
+    assert focused == "c000-kor-over-1000-casualties"
     rows = _texts(browser, "table.figures-table tbody tr")
     assert len(rows) == 4 and "more than 1,000 soldiers" in rows[0]
     _clean(browser)

@@ -20,6 +20,7 @@ from app.assemble import build_claim_rows, build_events, build_timeline_groups
 from app.cursor import encode_cursor
 from app.filters import TimelineFilter
 from app.ui.chart import build_chart
+from app.ui.choices import article_choices
 from app.ui.highlight import segments
 from app.ui.labels import figure_label
 from app.ui.params import PageInputError, Query
@@ -44,11 +45,11 @@ async def root(request: Request) -> RedirectResponse:
 
 
 def _choices(s: Session) -> dict[str, Any]:
-    """What the filter form offers: actors (suggestions; any alias works), documents."""
-    documents = queries.documents(s.conn)
+    """What the filter form offers: actor suggestions from the app's actor index (any alias
+    works too, as in the API) and the first articles, without counting anyone's claims."""
     return {
-        "actors": queries.actors(s.conn, None),
-        "documents_options": [(d.id, d.title) for d in documents],
+        "actors": sorted(s.index.actors.values(), key=lambda a: a.id),
+        "documents_options": [(d.id, d.title) for d in article_choices(s.conn)],
         "event_types": [t.value for t in EventType],
         "hedges": [h.value for h in Hedge],
     }
@@ -148,17 +149,15 @@ def document(document_id: str, request: Request) -> HTMLResponse:
     with open_session(request) as s:
         rows = queries.documents(s.conn, document_id)
         if not rows:
-            return page("not_found.html", 404, root=root,
-                        message=f"There is no document with id \u201c{document_id}\u201d.",
-                        documents=queries.documents(s.conn))  # fmt: skip
+            message = f"There is no document with id \u201c{document_id}\u201d."
+            return page("not_found.html", 404, root=root, message=message)
         doc = rows[0]
         f = Query((("document", document_id),)).filter_input().resolve(s)
         claims = build_claim_rows(s.conn, s.index, _every_claim(s, f))
         outlet = s.index.actors[doc.outlet_id].name if doc.outlet_id else None
-        documents = queries.documents(s.conn)
     claims.sort(key=lambda c: (c["quote_start"], c["id"]))
     return page("document.html", root=root, doc=doc, outlet=outlet, claims=claims,
-                parts=segments(doc.text, claims), documents=documents)  # fmt: skip
+                parts=segments(doc.text, claims))  # fmt: skip
 
 
 def _every_claim(s: Session, f: TimelineFilter) -> list[Any]:
