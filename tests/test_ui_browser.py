@@ -65,10 +65,13 @@ def _clean(driver: Any) -> None:
     _only_loopback(driver)
 
 
-def _shoot(driver: Any, name: str, height: int = 760) -> None:
-    """A small PNG of the view's first screen, for the README (CLAIMLINE_SCREENSHOTS=1)."""
+def _shoot(driver: Any, name: str, height: int = 760, url: str | None = None) -> None:
+    """A small PNG of the first screen of the view (or of `url`), for the README
+    (CLAIMLINE_SCREENSHOTS=1)."""
     if os.environ.get("CLAIMLINE_SCREENSHOTS") != "1":
         return
+    if url is not None:
+        driver.get(url)
     driver.set_window_size(1024, height)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
@@ -136,7 +139,7 @@ def test_the_timeline_shows_the_events_and_the_casualty_claim(
     )
     assert denial.find_element("css selector", ".stance").text == "\u2717 DENIES"
     _clean(browser)
-    _shoot(browser, "timeline")
+    _shoot(browser, "timeline", 900, f"{base}/ui?type=casualties&actor=DPRK")
 
 
 def test_the_as_known_on_control_replays_a_day(browser: Any, seeded_sqlite_server: str) -> None:
