@@ -376,6 +376,9 @@ def test_the_casualties_chart_draws_each_bound_as_such(api: httpx.Client) -> Non
     colour = {cid: m.all("line")[0].attrs["stroke"] for cid, m in marks.items()}
     assert colour["c000-kor-over-1000-casualties"] != colour["c000-ukr-over-3000-casualties"]
     assert len(set(colour.values())) == 3  # South Korea, Ukraine, Euronews (twice)
+    # The quantity menu counts each quantity's figures under the same filters.
+    chosen = [o for o in doc.one("select", name="quantity").all("option") if "selected" in o.attrs]
+    assert [squash(o.text()) for o in chosen] == ["Troops killed or wounded (4)"]
     table = doc.one("table")
     assert "more than 1,000 soldiers" in squash(table.text())
     assert [squash(th.text()) for th in table.all("th", scope="row")] == [
