@@ -15,6 +15,7 @@ from sqlalchemy import Connection, func, select
 from app import queries
 from app.filters import TimelineFilter
 from app.models import claims_table as C
+from app.models import documents_table as D
 from app.models import events_table as E
 from app.models import figures_table as F
 
@@ -29,16 +30,18 @@ def _conditions(f: TimelineFilter) -> list[Any]:
 
 def claimed_figures(conn: Connection, f: TimelineFilter, quantity: str) -> Sequence[Any]:
     """The figures of `quantity` whose claims match `f`: the figure's columns, its claim's
-    claimant, document, quote, stance, hedge and `known_from`, and its event's id and title."""
+    claimant, document (and its language), quote, stance, hedge and `known_from`, and its
+    event's id and title."""
     stmt = (
         select(
             F.c.claim_id, F.c.position, F.c.quantity, F.c.low, F.c.high, F.c.qualifier,
             F.c.unit, F.c.text, C.c.claimant_id, C.c.document_id, C.c.known_from,
             C.c.claimed_edtf, C.c.stance, C.c.hedge, C.c.quote,
-            E.c.id.label("event_id"), E.c.title.label("event_title"),
+            E.c.id.label("event_id"), E.c.title.label("event_title"), D.c.language,
         )
         .join(C, C.c.id == F.c.claim_id)
         .join(E, E.c.id == C.c.event_id)
+        .join(D, D.c.id == C.c.document_id)
         .where(F.c.quantity == quantity, *_conditions(f))
         .order_by(C.c.known_from, F.c.claim_id, F.c.position)
     )  # fmt: skip

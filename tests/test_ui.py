@@ -163,6 +163,7 @@ def test_a_casualty_claim_shows_its_qualified_figure_and_claimant(api: httpx.Cli
         c["id"]: c["quote"] for c in api.get("/events/dprk-casualties-2024-12").json()["claims"]
     }
     assert kor.one("blockquote").text() == quotes["c000-kor-over-1000-casualties"]
+    assert kor.one("blockquote").attrs["lang"] == "fr"  # read out in its article's language
 
 
 def test_a_denial_does_not_look_like_an_assertion(api: httpx.Client) -> None:

@@ -20,7 +20,7 @@ from app.assemble import build_claim_rows, build_events, build_timeline_groups
 from app.cursor import encode_cursor
 from app.filters import TimelineFilter
 from app.ui.chart import build_chart
-from app.ui.choices import article_choices
+from app.ui.choices import article_choices, languages
 from app.ui.highlight import segments
 from app.ui.labels import figure_label
 from app.ui.params import PageInputError, Query
@@ -93,7 +93,7 @@ def timeline(request: Request) -> Response:
             f, limit, cursor = _resolved(s, query), query.limit(), _cursor(query.first("cursor"))
         except PageInputError as exc:
             return page("timeline.html", exc.status, error=str(exc), groups=[], next_url=None,
-                        why_empty=None, **context)  # fmt: skip
+                        why_empty=None, languages={}, **context)  # fmt: skip
         rows = queries.page_events(s.conn, f, limit, cursor)
         next_url = None
         if len(rows) > limit:
@@ -101,6 +101,7 @@ def timeline(request: Request) -> Response:
             token = encode_cursor("events", *queries.event_sort_key(rows[-1]))
             next_url = root + query.without("cursor").url("/ui", cursor=token)
         events = build_events(s.conn, s.index, f, rows)
+        quoted = languages(s.conn, (c["document"]["id"] for e in events for c in e["claims"]))
         why_empty = _why_empty(s, query.filters()) if not events and cursor is None else None
     by_id = {event["id"]: event for event in events}
     groups = [
@@ -109,7 +110,7 @@ def timeline(request: Request) -> Response:
     ]
     context["query"] = query
     return page("timeline.html", error=None, groups=groups, next_url=next_url,
-                why_empty=why_empty, **context)  # fmt: skip
+                why_empty=why_empty, languages=quoted, **context)  # fmt: skip
 
 
 def _cursor(token: str | None) -> Any:
@@ -157,7 +158,7 @@ def document(document_id: str, request: Request) -> HTMLResponse:
         outlet = s.index.actors[doc.outlet_id].name if doc.outlet_id else None
     claims.sort(key=lambda c: (c["quote_start"], c["id"]))
     return page("document.html", root=root, doc=doc, outlet=outlet, claims=claims,
-                parts=segments(doc.text, claims))  # fmt: skip
+                parts=segments(doc.text, claims), languages={doc.id: doc.language})  # fmt: skip
 
 
 def _every_claim(s: Session, f: TimelineFilter) -> list[Any]:
