@@ -16,6 +16,7 @@ from app.api.http_cache import HttpCacheMiddleware
 from app.api.routes import actors, claims, documents, events, health, timeline
 from app.config import Settings
 from app.state import AppState
+from app.ui import routes as ui
 
 DESCRIPTION = """A source-attributed timeline of conflict reporting.
 
@@ -87,4 +88,5 @@ def create_app(
     docs.install(app)
     for module in (events, timeline, claims, actors, documents, health):
         app.include_router(module.router)
+    ui.install(app)  # the page for people: /ui, with / sending a browser there
     return app

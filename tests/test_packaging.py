@@ -94,6 +94,10 @@ def test_wheel_ships_the_migrations_seeds_and_docs_assets(installed: Path) -> No
     assert _files(installed / "app" / "_migrations") == _files(PROJECT_ROOT / "migrations")
     assert _files(installed / "app" / "_seeds") == _files(PROJECT_ROOT / "seeds")
     assert _files(installed / "app" / "static") == _files(PROJECT_ROOT / "app" / "static")
+    for folder in ("templates", "static"):  # the page for people (app/ui/)
+        assert _files(installed / "app" / "ui" / folder) == _files(
+            PROJECT_ROOT / "app" / "ui" / folder
+        )
 
 
 @pytest.mark.slow

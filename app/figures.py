@@ -1,0 +1,61 @@
+"""Every claimed figure of a quantity, with its claimant and the day it became known: what
+the page's chart draws (app/ui/) and what a `GET /figures` would list.
+
+A figure matches as its claim would on /claims: the claim passes the claim filters and
+`known_as_of`, its event the event filters. One statement, ordered by the day the figure
+became known, so a chart reads left to right as the story unfolded."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from app import queries
+from app.filters import TimelineFilter
+from app.models import claims_table as C
+from app.models import documents_table as D
+from app.models import events_table as E
+from app.models import figures_table as F
+
+
+def _conditions(f: TimelineFilter) -> list[Any]:
+    return [
+        queries.known_condition(f),
+        *queries.claim_conditions(f),
+        *queries.event_only_conditions(f),
+    ]
+
+
+def claimed_figures(conn: Connection, f: TimelineFilter, quantity: str) -> Sequence[Any]:
+    """The figures of `quantity` whose claims match `f`: the figure's columns, its claim's
+    claimant, document (and its language), quote, stance, hedge and `known_from`, and its
+    event's id and title."""
+    stmt = (
+        select(
+            F.c.claim_id, F.c.position, F.c.quantity, F.c.low, F.c.high, F.c.qualifier,
+            F.c.unit, F.c.text, C.c.claimant_id, C.c.document_id, C.c.known_from,
+            C.c.claimed_edtf, C.c.stance, C.c.hedge, C.c.quote,
+            E.c.id.label("event_id"), E.c.title.label("event_title"), D.c.language,
+        )
+        .join(C, C.c.id == F.c.claim_id)
+        .join(E, E.c.id == C.c.event_id)
+        .join(D, D.c.id == C.c.document_id)
+        .where(F.c.quantity == quantity, *_conditions(f))
+        .order_by(C.c.known_from, F.c.claim_id, F.c.position)
+    )  # fmt: skip
+    return conn.execute(stmt).all()
+
+
+def figure_quantities(conn: Connection, f: TimelineFilter) -> dict[str, int]:
+    """How many figures of each quantity match `f`, by quantity name."""
+    stmt = (
+        select(F.c.quantity, func.count().label("n"))
+        .join(C, C.c.id == F.c.claim_id)
+        .join(E, E.c.id == C.c.event_id)
+        .where(*_conditions(f))
+        .group_by(F.c.quantity)
+        .order_by(F.c.quantity)
+    )
+    return {row.quantity: row.n for row in conn.execute(stmt)}
