@@ -130,6 +130,24 @@ def build_claim_rows(conn: Connection, index: ActorIndex, rows: Sequence[Any]) -
     return claims
 
 
+def build_figure_rows(conn: Connection, index: ActorIndex, rows: Sequence[Any]) -> list[Json]:
+    """/figures rows from figures.page_figures's: each figure with its claim's fields."""
+    claims = build_claim_rows(conn, index, rows)
+    return [
+        {"quantity": r.figure_quantity, "low": r.figure_low, "high": r.figure_high,
+         "qualifier": r.figure_qualifier, "unit": r.figure_unit, "text": r.figure_text,
+         "claim_id": c["id"], "position": r.figure_position,
+         **{k: c[k] for k in _FIGURE_ROW_CLAIM_FIELDS}}
+        for c, r in zip(claims, rows, strict=True)
+    ]  # fmt: skip
+
+
+_FIGURE_ROW_CLAIM_FIELDS = (
+    "claimant", "via", "document", "known_from", "claimed_on", "stance", "hedge", "quote",
+    "quote_start", "quote_end", "event",
+)  # fmt: skip
+
+
 def build_timeline_groups(events: list[Json]) -> list[Json]:
     """Group a page's events under their EDTF date, groups in order of first appearance."""
     groups: dict[str, Json] = {}

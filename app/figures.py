@@ -1,5 +1,5 @@
 """Every claimed figure of a quantity, with its claimant and the day it became known: what
-the page's chart draws (app/ui/) and what a `GET /figures` would list.
+the page's chart draws (app/ui/) and what `GET /figures` lists (app/api/routes/figures.py).
 
 A figure matches as its claim would on /claims: the claim passes the claim filters and
 `known_as_of`, its event the event filters. One statement, ordered by the day the figure
@@ -8,9 +8,10 @@ became known, so a chart reads left to right as the story unfolded."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, tuple_
 
 from app import queries
 from app.filters import TimelineFilter
@@ -59,3 +60,36 @@ def figure_quantities(conn: Connection, f: TimelineFilter) -> dict[str, int]:
         .order_by(F.c.quantity)
     )
     return {row.quantity: row.n for row in conn.execute(stmt)}
+
+
+def page_figures(
+    conn: Connection,
+    f: TimelineFilter,
+    quantities: Sequence[str],
+    limit: int,
+    after: tuple[date, str, int] | None,
+) -> Sequence[Any]:
+    """Up to limit + 1 figures (of `quantities`, or any) whose claims match `f`, in the order
+    they became known, then by claim id and position: each row is its claim's row as
+    /claims has it (queries.page_claims's columns) with the figure's as `figure_*`. `after`
+    is the (known_from, claim id, position) of the last figure of the previous page."""
+    conds = _conditions(f)
+    if quantities:
+        conds.append(F.c.quantity.in_(list(quantities)))
+    if after is not None:
+        conds.append(tuple_(C.c.known_from, C.c.id, F.c.position) > tuple_(*after))
+    stmt = (
+        select(
+            *queries.claim_row_columns(),
+            *[F.c[name].label(f"figure_{name}") for name in _FIGURE_COLUMNS],
+        )
+        .join(C, C.c.id == F.c.claim_id)
+        .join(E, E.c.id == C.c.event_id)
+        .where(*conds)
+        .order_by(C.c.known_from, C.c.id, F.c.position)
+        .limit(limit + 1)
+    )
+    return conn.execute(stmt).all()
+
+
+_FIGURE_COLUMNS = ("position", "quantity", "low", "high", "qualifier", "unit", "text")

@@ -405,21 +405,25 @@ def page_claims(
     if after is not None:
         conds.append(tuple_(E.c.date_earliest, C.c.id) > tuple_(*after))
     stmt = (
-        select(
-            # the event's own columns below carry its dates and type (the claims' copies
-            # would clash)
-            *[c for c in C.c if not c.name.startswith(("event_date_", "event_type"))],
-            true().label("matched"),
-            E.c.type.label("event_type"),
-            E.c.title.label("event_title"),
-            *[E.c[name].label(f"event_{name}") for name in _EVENT_DATE_COLUMNS],
-        )
+        select(*claim_row_columns())
         .join(E, E.c.id == C.c.event_id)
         .where(*conds)
         .order_by(E.c.date_earliest, C.c.id)
         .limit(limit + 1)
     )
     return conn.execute(stmt).all()
+
+
+def claim_row_columns() -> list[Any]:
+    """A /claims row's columns (assemble.build_claim_rows): the claim's, and its event's
+    type, title and dates, which the claims' own copies would clash with."""
+    return [
+        *[c for c in C.c if not c.name.startswith(("event_date_", "event_type"))],
+        true().label("matched"),
+        E.c.type.label("event_type"),
+        E.c.title.label("event_title"),
+        *[E.c[name].label(f"event_{name}") for name in EVENT_DATE_COLUMNS],
+    ]
 
 
 # Claims alone (no event filter): their claimants' index on (claimant, event date, id).
@@ -454,7 +458,7 @@ def _claimant_page_ids(
     return list(conn.execute(stmt).scalars())
 
 
-_EVENT_DATE_COLUMNS = (
+EVENT_DATE_COLUMNS = (
     "date_edtf",
     "date_earliest",
     "date_latest",

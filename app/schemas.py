@@ -291,6 +291,51 @@ class ClaimPage(Page):
     )
 
 
+class FigureRow(Figure):
+    """One claimed figure, with who claimed it, where, when it became known and the event it
+    is about: a row ready to chart how the claimants' numbers differ."""
+
+    claim_id: str = Field(
+        description="The claim that states it", examples=["c000-kor-over-1000-casualties"]
+    )
+    position: int = Field(description="Its place among its claim's figures, from 0")
+    claimant: ActorRef = Field(description="Who claims the figure")
+    via: list[ActorRef] = Field(description="Outlets that relayed the claim, in order")
+    document: DocumentRef = Field(description="The document the claim was read in")
+    known_from: date = Field(
+        description="The day the figure became public: its document's (latest) publication day"
+    )
+    claimed_on: DateInfo | None = Field(description="When the claimant made it, if the text says")
+    stance: Stance = Field(description="Whether the claim affirms or denies the event")
+    hedge: Hedge = Field(description="How firmly the document attributes the claim")
+    quote: str = Field(description="The claim's verbatim words, which hold the figure")
+    quote_start: int = Field(description="Offset of the quote in the document text (code points)")
+    quote_end: int = Field(description="Offset just past the quote's last character")
+    event: EventSummaryRef = Field(description="The event the claim is about")
+
+
+class FigurePage(Page):
+    """A page of claimed figures, in the order they became known."""
+
+    data: list[FigureRow] = Field(
+        description="The figures, by `known_from`, then claim id, then position"
+    )
+
+
+class QuantityCount(_Out):
+    """A quantity that claims give figures for, and how many match the filters."""
+
+    quantity: Quantity = Field(description="What the figures count")
+    count: int = Field(description="How many claimed figures of it match the filters")
+
+
+class QuantityList(_Out):
+    """The quantities claimed figures count, with how many match the filters."""
+
+    data: list[QuantityCount] = Field(description="Each quantity with a match, by name")
+    filters: ResolvedFilters = Field(description="The filters as the service read them")
+
+
 class FacetCount(_Out):
     """One value of a facet and how many of the selected events have it."""
 

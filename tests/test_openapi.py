@@ -28,10 +28,15 @@ OPERATION_IDS = {
     ("/events", "get"): "listEvents", ("/events/{event_id}", "get"): "getEvent",
     ("/events/facets", "get"): "countEventFacets",
     ("/timeline", "get"): "getTimeline", ("/claims", "get"): "listClaims",
+    ("/figures", "get"): "listFigures", ("/figures/quantities", "get"): "listFigureQuantities",
     ("/actors", "get"): "listActors", ("/actors/{actor_id}", "get"): "getActor",
     ("/documents", "get"): "listDocuments", ("/documents/{document_id}", "get"): "getDocument",
     ("/healthz", "get"): "getHealth", ("/readyz", "get"): "getReadiness",
 }  # fmt: skip
+# The operations that take /events' filters.
+LISTINGS = (
+    "/events", "/events/facets", "/timeline", "/claims", "/figures", "/figures/quantities",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +64,7 @@ def test_errors_are_problem_json_everywhere(spec: dict[str, Any]) -> None:
     for path, item in spec["paths"].items():
         for op in item.values():
             errors = {s: r for s, r in op["responses"].items() if s[0] in "45"}
-            if path in ("/events", "/events/facets", "/claims", "/timeline"):
+            if path in LISTINGS:
                 assert {"400", "422"} <= set(errors)
             if "{" in path:
                 assert "404" in errors
@@ -159,7 +164,7 @@ def test_each_enum_is_one_component(spec: dict[str, Any]) -> None:
     schemas = spec["components"]["schemas"]
     assert schemas["DateMatch"]["enum"] == ["overlap", "within"]
     date_match = {"$ref": "#/components/schemas/DateMatch"}
-    for path in ("/events", "/events/facets", "/timeline", "/claims"):
+    for path in LISTINGS:
         (param,) = [
             p for p in spec["paths"][path]["get"]["parameters"] if p["name"] == "date_match"
         ]
@@ -180,7 +185,9 @@ def test_caching_and_paging_headers_are_declared(spec: dict[str, Any]) -> None:
         )
         names = {p["name"] for p in op.get("parameters", []) if p["in"] == "header"}
         assert names == ({"If-None-Match"} if cached else set()), path
-        assert ("Link" in headers) == (path in ("/events", "/timeline", "/claims")), path
+        assert ("Link" in headers) == (path in ("/events", "/timeline", "/claims", "/figures")), (
+            path
+        )
         if "503" in responses:
             assert "Retry-After" in responses["503"]["headers"], path
 
@@ -434,7 +441,7 @@ def test_generated_typescript_client_reads_etag_and_link(
     types = (tmp_path / "schema.d.ts").read_text(encoding="utf-8")
     assert '"overlap" | "within"' in types
     assert types.count('"overlap" | "within"') == 1, "DateMatch is spelled out more than once"
-    assert types.count('date_match?: components["schemas"]["DateMatch"]') == 4
+    assert types.count('date_match?: components["schemas"]["DateMatch"]') == len(LISTINGS)
     _node("node_modules/typescript/bin/tsc", "-p", "tsconfig.json", cwd=tmp_path)
 
     read = json.loads(_node("out/check.js", server, cwd=tmp_path))
