@@ -42,6 +42,19 @@ SETTINGS_HELP: dict[str, str] = {
     "problem+json, text). Default: 1000.",
     "CLAIMLINE_CACHE_HEADER": "true adds a Claimline-Cache header (hit or miss: whether the "
     "response cache answered) to responses the cache handles. Default: false.",
+    "CLAIMLINE_MAX_URL_BYTES": "Longest request target (path and query string) in bytes; a "
+    "longer one is answered 414 (problem+json). Default: 8192.",
+    "CLAIMLINE_MAX_HEADER_BYTES": "Largest total size of a request's headers (names and "
+    "values) in bytes; larger is answered 431 (problem+json). Default: 16384.",
+    "CLAIMLINE_STATEMENT_TIMEOUT": "Seconds of database work one request may take: "
+    "PostgreSQL's statement_timeout on each connection, and on SQLite a progress handler "
+    "that interrupts a request's statements past it; a request cut short is answered 503. "
+    "0 turns it off. Default: 5.",
+    "CLAIMLINE_MAX_SEARCH_WORDS": "Most words a search (q) may hold; more is answered 422. "
+    "Default: 16.",
+    "CLAIMLINE_MAX_FILTER_VALUES": "Most values a repeatable filter (actor, claimant, via, "
+    "source, document, location, type, hedge) may be given in one request; more is "
+    "answered 422. Default: 50.",
 }
 
 
@@ -108,6 +121,12 @@ class Settings(BaseSettings):
     cache_header: bool = Field(default=False, alias="CLAIMLINE_CACHE_HEADER")
     # Below about a packet, compression saves no round trip and costs CPU.
     compress_min_bytes: int = Field(default=1000, ge=0, alias="CLAIMLINE_COMPRESS_MIN_BYTES")
+    # Request limits (README, "Security and limits"): each bounds what one request may cost.
+    max_url_bytes: int = Field(default=8192, ge=256, alias="CLAIMLINE_MAX_URL_BYTES")
+    max_header_bytes: int = Field(default=16384, ge=1024, alias="CLAIMLINE_MAX_HEADER_BYTES")
+    statement_timeout: float = Field(default=5.0, ge=0, alias="CLAIMLINE_STATEMENT_TIMEOUT")
+    max_search_words: int = Field(default=16, ge=1, alias="CLAIMLINE_MAX_SEARCH_WORDS")
+    max_filter_values: int = Field(default=50, ge=1, alias="CLAIMLINE_MAX_FILTER_VALUES")
 
     @field_validator("database_url")
     @classmethod

@@ -266,9 +266,11 @@ def _schema_at_head(request: Request) -> bool:
 ERROR_DESCRIPTIONS = {
     400: "An unknown query parameter (a typo would otherwise widen the results silently)",
     404: "No such id; the detail suggests close ones where it can",
+    414: "The request target is longer than the server's limit (CLAIMLINE_MAX_URL_BYTES)",
     422: "A parameter is invalid: an unknown actor, place or document (with the closest "
     "names in `errors[].suggestions`), a bad date, `from` after `to`, a bad cursor, a "
     "limit out of range, a value outside its vocabulary",
+    431: "The request headers are larger than the server's limit (CLAIMLINE_MAX_HEADER_BYTES)",
     500: "An error of the service's own, logged under the body's `request_id`",
     503: "The database cannot answer now, its schema is not migrated yet, or the search "
     "index is being rebuilt; retry after `Retry-After` seconds (/readyz says when ready)",
@@ -285,11 +287,12 @@ RETRY_AFTER_HEADER = {
 def problem_responses(
     *statuses: int, retry_after: bool = True, **descriptions: str
 ) -> dict[int | str, dict[str, Any]]:
-    """The documented error responses of a route: 400 and 500 on every route (each rejects
-    unknown parameters), the given `statuses` besides; `descriptions` (`s503=...`) replace
-    the usual ones, and `retry_after` says whether a 503 carries `Retry-After`."""
+    """The documented error responses of a route: 400, 414, 431 and 500 on every route (each
+    rejects unknown parameters and over-long requests), the given `statuses` besides;
+    `descriptions` (`s503=...`) replace the usual ones, and `retry_after` says whether a 503
+    carries `Retry-After`."""
     out: dict[int | str, dict[str, Any]] = {}
-    for status in sorted({400, 500, *statuses}):
+    for status in sorted({400, 414, 431, 500, *statuses}):
         response: dict[str, Any] = {
             "model": Problem,
             "description": descriptions.get(f"s{status}", ERROR_DESCRIPTIONS[status]),
