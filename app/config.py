@@ -50,11 +50,11 @@ SETTINGS_HELP: dict[str, str] = {
     "PostgreSQL's statement_timeout on each connection, and on SQLite a progress handler "
     "that interrupts a request's statements past it; a request cut short is answered 503. "
     "0 turns it off. Default: 5.",
-    "CLAIMLINE_MAX_SEARCH_WORDS": "Most words a search (q) may hold; more is answered 422. "
-    "Default: 16.",
-    "CLAIMLINE_MAX_FILTER_VALUES": "Most values a repeatable filter (actor, claimant, via, "
-    "source, document, location, type, hedge) may be given in one request; more is "
-    "answered 422. Default: 50.",
+    "CLAIMLINE_MAX_SEARCH_WORDS": "Most words a search (q) may hold, 1 to 16 (the search's "
+    "own bound); more is answered 422. Default: 16.",
+    "CLAIMLINE_MAX_FILTER_VALUES": "Most values one parameter (actor, claimant, via, source, "
+    "document, location, type, hedge, facet) may be given in one request; more is answered "
+    "422. Default: 50.",
 }
 
 
@@ -125,7 +125,8 @@ class Settings(BaseSettings):
     max_url_bytes: int = Field(default=8192, ge=256, alias="CLAIMLINE_MAX_URL_BYTES")
     max_header_bytes: int = Field(default=16384, ge=1024, alias="CLAIMLINE_MAX_HEADER_BYTES")
     statement_timeout: float = Field(default=5.0, ge=0, alias="CLAIMLINE_STATEMENT_TIMEOUT")
-    max_search_words: int = Field(default=16, ge=1, alias="CLAIMLINE_MAX_SEARCH_WORDS")
+    # At most app.search.MAX_TERMS, which the search itself enforces.
+    max_search_words: int = Field(default=16, ge=1, le=16, alias="CLAIMLINE_MAX_SEARCH_WORDS")
     max_filter_values: int = Field(default=50, ge=1, alias="CLAIMLINE_MAX_FILTER_VALUES")
 
     @field_validator("database_url")
@@ -178,4 +179,6 @@ def _problem(cls: type[Settings], error: ErrorDetails) -> str:
     for bound in info.metadata:
         if isinstance(bound, annotated_types.Ge):
             accepts += f" >= {bound.ge}"
+        if isinstance(bound, annotated_types.Le):
+            accepts += f" <= {bound.le}"
     return f"{name}: {error['input']!r} is not valid: {accepts}"

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.limits import RequestLimits
 from app.api.problems import problem_json
-from app.api.security import with_security_headers
+from app.api.security import SecurityHeaders
 from app.config import Settings
 
 ALLOWED_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -39,7 +39,7 @@ def wrap(app: ASGIApp, settings: Settings) -> ASGIApp:
         expose_headers=exposed,
         max_age=PREFLIGHT_MAX_AGE,
     )
-    return with_security_headers(cors)
+    return SecurityHeaders(cors)
 
 
 class _Cors(CORSMiddleware):

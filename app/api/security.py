@@ -41,10 +41,15 @@ def page_policy(html: str) -> str:
     )
 
 
-def with_security_headers(app: ASGIApp) -> ASGIApp:
-    async def secured(scope: Scope, receive: Receive, send: Send) -> None:
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS to every HTTP response; a response's own policy is kept."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await app(scope, receive, send)
+            await self.app(scope, receive, send)
             return
 
         async def send_secured(message: Message) -> None:
@@ -55,6 +60,4 @@ def with_security_headers(app: ASGIApp) -> ASGIApp:
                 message = {**message, "headers": headers}
             await send(message)
 
-        await app(scope, receive, send_secured)
-
-    return secured
+        await self.app(scope, receive, send_secured)
