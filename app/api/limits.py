@@ -28,6 +28,8 @@ from app.config import Settings
 
 log = logging.getLogger("claimline")
 PROTOCOL = "app.api.limits:LimitedHttpToolsProtocol"
+# How long a refused connection is drained before it is closed, if the client keeps sending.
+LINGER_SECONDS = 2.0
 # The routes that take repeatable filters or a search; the others document no 422.
 FILTERED_PREFIXES = ("/events", "/timeline", "/claims", "/actors")
 # Each header line also carries ": " and CRLF.
@@ -74,6 +76,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         # value in memory until its line ends, so this bounds what a never-ending one costs.
         self._head_pending = 0
         self._in_head = True
+        self._refused = False
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -97,6 +100,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return  # the rest of a refused request, read and dropped
         self._unset_keepalive_if_required()
         if self._in_head:
             self._head_pending += len(data)
@@ -133,7 +138,14 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         ]
         head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
         self.transport.write(STATUS_LINE[refused.status] + head + b"\r\n" + body)
-        self.transport.close()
+        # Closed at once with the request's rest unread, the socket would send a reset that
+        # can destroy the answer before the client reads it: half-close, drain, then close.
+        self._refused = True
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+            self.loop.call_later(LINGER_SECONDS, self.transport.close)
+        else:
+            self.transport.close()
 
 
 _MALFORMED = "the request is not valid HTTP/1.1 (request line, headers or body framing)"
@@ -176,8 +188,11 @@ class RequestLimits:
             refused = too_large_headers(self.max_headers)
         if refused is not None:
             return problem_json(refused.status, refused.slug, refused.detail)
+        if "\x00" in scope["path"]:
+            # No id holds one, and PostgreSQL refuses them in a parameter.
+            return problem_json(404, "not-found", "no resource has a NUL character in its path")
         # Counting separators first keeps the common request from parsing its query here.
-        if query.count(b"&") + 1 <= self.max_values and b"q=" not in query:
+        if query.count(b"&") + 1 <= self.max_values and b"q=" not in query and b"%00" not in query:
             return None
         if not scope["path"].startswith(FILTERED_PREFIXES):
             return None  # the route answers its unknown parameters with a 400
@@ -187,6 +202,9 @@ class RequestLimits:
         counts: dict[str, int] = {}
         for name, value in parse_qsl(query, keep_blank_values=True):
             counts[name] = counts.get(name, 0) + 1
+            if "\x00" in value:
+                # No text column holds one, and PostgreSQL refuses them in a parameter.
+                return _invalid(name, "a NUL character (%00) is never part of a valid value")
             if name == "q":
                 words = len(search.words(value))
                 if words > self.max_words:
