@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from app.api.problems import is_outage
+from app.api.problems import is_outage, timed_out
 from app.db import make_engine
 from app.work_bounds import bound_work
 from tests.conftest import migrate_and_load, running_server
@@ -32,7 +32,7 @@ def test_sqlite_statements_stop_past_the_bound(sqlite_url: str) -> None:
         with pytest.raises(OperationalError) as caught, engine.connect() as conn:
             conn.execute(text(HEAVY_SQLITE))
         assert time.monotonic() - started < 3
-        assert is_outage(caught.value)  # answered 503, not 500
+        assert is_outage(caught.value) and timed_out(caught.value)  # a 503, not a 500
         # The next checkout has a new deadline: a light statement runs.
         with engine.connect() as conn:
             assert conn.execute(text("SELECT 1")).scalar() == 1
@@ -51,7 +51,7 @@ def test_postgres_statements_stop_past_the_bound(postgres_url: str) -> None:
             conn.execute(text("SELECT pg_sleep(5)"))
         assert time.monotonic() - started < 3
         assert getattr(caught.value.orig, "sqlstate", None) == "57014"
-        assert is_outage(caught.value)
+        assert is_outage(caught.value) and timed_out(caught.value)
     finally:
         engine.dispose()
 
@@ -69,6 +69,8 @@ def test_zero_leaves_work_unbounded(sqlite_url: str) -> None:
 def _problem_503(response: httpx.Response) -> None:
     assert response.status_code == 503, response.text[:300]
     assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/too-much-work")
+    assert "CLAIMLINE_STATEMENT_TIMEOUT" in response.json()["detail"]
     assert response.headers["retry-after"]
     assert "SELECT" not in response.text and "Traceback" not in response.text
 
@@ -170,3 +172,25 @@ def test_html_pages_have_a_strict_policy(seeded_sqlite_server: str) -> None:
         assert all(s.startswith("'sha256-") for s in sources[1:]), path
         assert "'unsafe-inline'" not in sources and "'unsafe-eval'" not in sources, path
         assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_500_body_holds_no_trace_sql_or_path(seeded_sqlite_url: str) -> None:
+    """The exception's text (SQL, a file path) goes to the log under an id, not to the client."""
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    app = create_app(seeded_sqlite_url)
+
+    def boom() -> None:
+        raise RuntimeError('SELECT * FROM events WHERE id = 1; File "/srv/app/secret.py"')
+
+    app.add_api_route("/boom", boom)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500
+    body = response.json()
+    assert set(body) == {"type", "title", "status", "detail", "instance", "request_id"}
+    for leak in ("SELECT", "secret.py", "/srv", "Traceback", "RuntimeError"):
+        assert leak not in response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
