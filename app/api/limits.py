@@ -4,8 +4,10 @@ size of its headers (431), the values of one parameter and the words of a search
 Two layers hold them. `LimitedHttpToolsProtocol`, the HTTP implementation `claimline serve`
 runs, counts the bytes of the request line and headers as they arrive, so a client cannot
 make the server buffer more than the limits, and answers in problem+json where uvicorn
-would answer a text/plain 400. `RequestLimits` checks the same bounds on the ASGI scope,
-so they also hold under any other server, and adds the per-parameter bounds.
+would answer a text/plain 400 (httptools itself fails past 64 KiB of URL; uvicorn's h11
+implementation answers the same way past `h11_max_incomplete_event_size`, so serve pins this
+one). `RequestLimits` checks the same bounds on the ASGI scope, so they also hold under any
+other server, and adds the per-parameter bounds.
 """
 
 from __future__ import annotations
