@@ -194,3 +194,23 @@ def test_a_500_body_holds_no_trace_sql_or_path(seeded_sqlite_url: str) -> None:
     for leak in ("SELECT", "secret.py", "/srv", "Traceback", "RuntimeError"):
         assert leak not in response.text
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.slow
+def test_several_workers_answer_without_a_delayed_ack_stall(seeded_sqlite_url: str) -> None:
+    """With --workers, uvicorn binds the socket itself, with a protocol number of 0, and
+    asyncio then leaves TCP_NODELAY off: each response's body waited behind its head for
+    the client's delayed ACK, 40 ms a request on a kept-alive connection."""
+    import statistics
+
+    with (
+        running_server(seeded_sqlite_url, "--workers", "2") as base,
+        httpx.Client(base_url=base, timeout=10) as client,
+    ):
+        client.get("/healthz")
+        times = []
+        for _ in range(20):
+            started = time.perf_counter()
+            assert client.get("/events", params={"limit": 2}).status_code == 200
+            times.append(time.perf_counter() - started)
+    assert statistics.median(times) < 0.02, times
