@@ -46,9 +46,11 @@ end
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    '{"requests": %%d, "status_errors": %%d, "socket_errors": %%d, "p50_ms": %%.2f, ' ..
+    '{"requests": %%d, "status_errors": %%d, "socket_errors": %%d, "connect": %%d, ' ..
+    '"read": %%d, "write": %%d, "timeout": %%d, "p50_ms": %%.2f, ' ..
     '"p99_ms": %%.2f, "max_ms": %%.2f}\\n',
     summary.requests, e.status, e.connect + e.read + e.write + e.timeout,
+    e.connect, e.read, e.write, e.timeout,
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
 end
 """
