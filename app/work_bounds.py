@@ -9,10 +9,11 @@ Both errors are outages to app/api/problems.py: the request gets a 503, never a 
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from sqlalchemy import Engine, event
+
+from app import raw_sql
 
 # Steps between two calls of the handler: a query of a few thousand steps (a page of a
 # listing) never pays for one, and a long one is stopped within microseconds of the bound.
@@ -33,25 +34,16 @@ def bound_work(engine: Engine, seconds: float) -> None:
 
 
 def _sqlite_deadline(seconds: float) -> Any:
-    def on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        deadline = time.monotonic() + seconds
-        # A true value from the handler interrupts the running statement.
-        dbapi_connection.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
+    def on_checkout(raw: Any, _record: Any, _proxy: Any) -> None:
+        raw_sql.sqlite_deadline(raw, seconds, PROGRESS_STEPS)
 
     return on_checkout
 
 
 def _postgres_timeout(seconds: float) -> Any:
-    milliseconds = str(max(1, round(seconds * 1000)))
+    milliseconds = max(1, round(seconds * 1000))
 
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        autocommit = dbapi_connection.autocommit
-        dbapi_connection.autocommit = True
-        try:
-            dbapi_connection.execute(
-                "SELECT set_config('statement_timeout', %s, false)", (milliseconds,)
-            )
-        finally:
-            dbapi_connection.autocommit = autocommit
+    def on_connect(raw: Any, _record: Any) -> None:
+        raw_sql.postgres_statement_timeout(raw, milliseconds)
 
     return on_connect
