@@ -27,6 +27,8 @@ COPY seeds ./seeds
 RUN /opt/venv/bin/pip install --no-deps --no-build-isolation . \
     && mkdir -p data && chown claimline:claimline data
 
+# Everything above is root's: the server's user reads the application and the virtualenv
+# and can write only the data volume (tests/test_container.py checks both).
 USER claimline
 # PORT: where serve listens and the health check looks (`-e PORT=...`); platforms that
 # assign a port (Cloud Run, Heroku) set this variable.

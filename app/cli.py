@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from app import __version__, dataset_meta, derived, migrate
+from app.api import limits
 from app.config import Settings, SettingsError
 from app.db import make_engine
 from app.drafting import commands as drafting
@@ -183,6 +184,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         # inline: p99 10-25 times p50 at 32 connections, against 1.4-1.7 times with
         # asyncio's loop at the same throughput (docs/benchmarks.md).
         loop="asyncio",
+        # httptools with bounded request heads, refused in problem+json (app/api/limits.py).
+        http=limits.PROTOCOL,
+        ws="none",
+        # No `server: uvicorn`: a version banner only helps whoever probes for flaws.
+        server_header=False,
     )
     return 0
 

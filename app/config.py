@@ -49,6 +49,19 @@ SETTINGS_HELP: dict[str, str] = {
     "CLAIMLINE_FEED_ENTRIES": "Entries of the Atom feed (/events.atom, format=atom) when the "
     "request gives no limit: the newest known. The other export formats are not capped. "
     "Default: 100.",
+    "CLAIMLINE_MAX_URL_BYTES": "Longest request target (path and query string) in bytes; a "
+    "longer one is answered 414 (problem+json). Default: 8192.",
+    "CLAIMLINE_MAX_HEADER_BYTES": "Largest total size of a request's headers (names and "
+    "values) in bytes; larger is answered 431 (problem+json). Default: 16384.",
+    "CLAIMLINE_STATEMENT_TIMEOUT": "Seconds of database work one request may take: "
+    "PostgreSQL's statement_timeout on each connection, and on SQLite a progress handler "
+    "that interrupts a request's statements past it; a request cut short is answered 503. "
+    "0 turns it off. Default: 5.",
+    "CLAIMLINE_MAX_SEARCH_WORDS": "Most words a search (q) may hold, 1 to 16 (the search's "
+    "own bound); more is answered 422. Default: 16.",
+    "CLAIMLINE_MAX_FILTER_VALUES": "Most values one parameter (actor, claimant, via, source, "
+    "document, location, type, hedge, facet) may be given in one request; more is answered "
+    "422. Default: 50.",
 }
 
 
@@ -117,6 +130,13 @@ class Settings(BaseSettings):
     compress_min_bytes: int = Field(default=1000, ge=0, alias="CLAIMLINE_COMPRESS_MIN_BYTES")
     feed_entries: int = Field(default=100, ge=1, alias="CLAIMLINE_FEED_ENTRIES")
     load_lock_timeout: float = Field(default=30.0, gt=0, alias="CLAIMLINE_LOAD_LOCK_TIMEOUT")
+    # Request limits (README, "Security and limits"): each bounds what one request may cost.
+    max_url_bytes: int = Field(default=8192, ge=256, alias="CLAIMLINE_MAX_URL_BYTES")
+    max_header_bytes: int = Field(default=16384, ge=1024, alias="CLAIMLINE_MAX_HEADER_BYTES")
+    statement_timeout: float = Field(default=5.0, ge=0, alias="CLAIMLINE_STATEMENT_TIMEOUT")
+    # At most app.search.MAX_TERMS, which the search itself enforces.
+    max_search_words: int = Field(default=16, ge=1, le=16, alias="CLAIMLINE_MAX_SEARCH_WORDS")
+    max_filter_values: int = Field(default=50, ge=1, alias="CLAIMLINE_MAX_FILTER_VALUES")
 
     @field_validator("database_url")
     @classmethod
@@ -168,4 +188,6 @@ def _problem(cls: type[Settings], error: ErrorDetails) -> str:
     for bound in info.metadata:
         if isinstance(bound, annotated_types.Ge):
             accepts += f" >= {bound.ge}"
+        if isinstance(bound, annotated_types.Le):
+            accepts += f" <= {bound.le}"
     return f"{name}: {error['input']!r} is not valid: {accepts}"

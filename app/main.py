@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from app import __version__, openapi
+from app import __version__, openapi, work_bounds
 from app.api import conventions, docs, problems
 from app.api.compression import Compression
 from app.api.fast_events import FastEventsMiddleware
@@ -51,6 +51,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.open()
+        work_bounds.bound_work(state.engine, settings.statement_timeout)
         yield
         state.close()
 

@@ -13,6 +13,7 @@ application writes SQL text.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import lru_cache
@@ -44,6 +45,27 @@ def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def sqlite_deadline(dbapi_connection: Any, seconds: float, steps: int) -> None:
+    """Interrupt this connection's statements once `seconds` have passed (app/work_bounds.py):
+    SQLite calls the handler every `steps` virtual-machine steps, and a true answer stops
+    the running statement with SQLITE_INTERRUPT."""
+    deadline = time.monotonic() + seconds
+    dbapi_connection.set_progress_handler(lambda: time.monotonic() > deadline, steps)
+
+
+def postgres_statement_timeout(dbapi_connection: Any, milliseconds: int) -> None:
+    """Bound each statement of a new serving connection (app/work_bounds.py): set outside
+    any transaction, so that no rollback undoes it."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    try:
+        dbapi_connection.execute(
+            "SELECT set_config('statement_timeout', %s, false)", (str(milliseconds),)
+        )
+    finally:
+        dbapi_connection.autocommit = autocommit
 
 
 # The fast page of /events (app/rendered_pages.py).

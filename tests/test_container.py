@@ -1,5 +1,6 @@
 """The Dockerfile built and run with podman: serve listens on the port PORT names, the health
-check passes, serve is PID 1 and stops cleanly, the data outlives the container in its volume.
+check passes, serve is PID 1 and stops cleanly, the data outlives the container in its volume,
+and serve runs as a user who can write the data volume and not the application.
 
 No image registry is reachable where this runs, so `python:3.11.*-slim-bookworm` cannot be
 pulled: the build is given a stand-in base with `--from`, Debian bookworm from debootstrap
@@ -123,6 +124,32 @@ def _ready(base: str, container: str, timeout: float = 90) -> None:
         time.sleep(0.5)
 
 
+def _writable(container: str, path: str) -> bool:
+    """`test -w` as the container's user (the image's USER)."""
+    result = subprocess.run(["podman", "--runtime", "runc", "exec", container, "test", "-w", path],
+                            capture_output=True, timeout=60, check=False)  # fmt: skip
+    return result.returncode == 0
+
+
+def _runs_unprivileged_on_a_read_only_app(container: str) -> None:
+    """Serve runs as a user other than root, who can write the data volume and nothing of
+    the application: not its code, not the virtualenv, not the working directory."""
+    assert podman("exec", container, "id", "-u").strip() != "0"
+    uid = podman("exec", container, "sh", "-c", "stat -c %u /proc/1").strip()
+    assert uid != "0", "PID 1 (serve) runs as root"
+    package = podman("exec", container, "python", "-c",
+                     "import app, os; print(os.path.dirname(app.__file__))").strip()  # fmt: skip
+    for path in (package, f"{package}/main.py", "/opt/venv", "/opt/venv/bin",
+                 "/srv/claimline", "/srv/claimline/app"):  # fmt: skip
+        assert not _writable(container, path), f"{path} is writable by the server's user"
+    assert _writable(container, "/srv/claimline/data")
+    failed = subprocess.run(
+        ["podman", "--runtime", "runc", "exec", container, "touch", f"{package}/planted.py"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert failed.returncode != 0 and "denied" in failed.stderr, failed.stderr
+
+
 def test_the_image_serves_on_its_port_and_keeps_its_data(image: str) -> None:
     volume = f"claimline-test-{uuid.uuid4().hex[:12]}"
     containers: list[str] = []
@@ -136,6 +163,8 @@ def test_the_image_serves_on_its_port_and_keeps_its_data(image: str) -> None:
         pid1 = podman("exec", first, "cat", "/proc/1/cmdline").split("\0")
         assert pid1[1:4] == ["/opt/venv/bin/claimline", "serve", "--host"], pid1
         assert podman("exec", first, "id", "-un").strip() == "claimline"
+        _runs_unprivileged_on_a_read_only_app(first)
+        assert "server" not in events.headers  # no banner from the image's serve either
         started = time.monotonic()
         podman("stop", "-t", "20", first)
         assert time.monotonic() - started < 15  # serve got SIGTERM, not the kill after 20 s

@@ -1,6 +1,7 @@
 """The HTTP conventions clients expect of a public read-only API: CORS for browser frontends,
-HEAD answered as GET without the body, and a path with a trailing slash answered as the
-path without one.
+HEAD answered as GET without the body, a path with a trailing slash answered as the
+path without one, the request limits (app/api/limits.py) and the security headers
+(app/api/security.py).
 
 `wrap` puts them around the whole middleware stack, Starlette's error middleware included,
 so that every response carries them: the fast /events route, response-cache hits, 304s and
@@ -16,7 +17,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.limits import RequestLimits
 from app.api.problems import problem_json
+from app.api.security import SecurityHeaders
 from app.config import Settings
 
 ALLOWED_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -28,14 +31,15 @@ PREFLIGHT_MAX_AGE = 7200
 
 def wrap(app: ASGIApp, settings: Settings) -> ASGIApp:
     exposed = [*EXPOSED_HEADERS, *(["Claimline-Cache"] if settings.cache_header else [])]
-    return _Cors(
-        _HeadAndSlash(app),
+    cors = _Cors(
+        RequestLimits(_HeadAndSlash(app), settings),
         allow_origins=settings.cors_origin_list,
         allow_methods=ALLOWED_METHODS,
         allow_headers=["If-None-Match"],
         expose_headers=exposed,
         max_age=PREFLIGHT_MAX_AGE,
     )
+    return SecurityHeaders(cors)
 
 
 class _Cors(CORSMiddleware):

@@ -352,9 +352,30 @@ def decode(kind: str, cursor: str | None) -> tuple[date, str] | None:
     if cursor is None:
         return None
     try:
-        return decode_cursor(kind, cursor)
+        decoded = decode_cursor(kind, cursor)
     except CursorError as exc:
         raise invalid_parameter("cursor", str(exc), cursor) from None
+    if not _storable(decoded[1]):
+        # Never issued (no id holds a NUL or a lone surrogate), and PostgreSQL would refuse
+        # it as a parameter.
+        raise invalid_parameter("cursor", CURSOR_FORGED, cursor)
+    return decoded
+
+
+CURSOR_FORGED = (
+    "`cursor` is not a cursor this listing issued; pass the `next_cursor` value of a "
+    "previous response unchanged"
+)
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def filter_arguments(values: dict[str, str]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from app.api.security import page_policy
 from app.config import PACKAGE_DIR
 
 STATIC_DIR = PACKAGE_DIR / "static"
@@ -37,28 +38,37 @@ def install(app: FastAPI) -> None:
     @app.get(DOCS_URL, include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
         root = prefix(request)
-        return get_swagger_ui_html(
-            openapi_url=f"{root}{app.openapi_url}",
-            title=f"{app.title} - Swagger UI",
-            oauth2_redirect_url=f"{root}{OAUTH2_REDIRECT_URL}",
-            swagger_js_url=f"{root}{STATIC_URL}/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url=f"{root}{STATIC_URL}/swagger-ui/swagger-ui.css",
-            swagger_favicon_url=f"{root}{STATIC_URL}/swagger-ui/favicon-32x32.png",
-            # Swagger UI would otherwise send the spec's URL to validator.swagger.io.
-            swagger_ui_parameters={"validatorUrl": None},
+        return _with_policy(
+            get_swagger_ui_html(
+                openapi_url=f"{root}{app.openapi_url}",
+                title=f"{app.title} - Swagger UI",
+                oauth2_redirect_url=f"{root}{OAUTH2_REDIRECT_URL}",
+                swagger_js_url=f"{root}{STATIC_URL}/swagger-ui/swagger-ui-bundle.js",
+                swagger_css_url=f"{root}{STATIC_URL}/swagger-ui/swagger-ui.css",
+                swagger_favicon_url=f"{root}{STATIC_URL}/swagger-ui/favicon-32x32.png",
+                # Swagger UI would otherwise send the spec's URL to validator.swagger.io.
+                swagger_ui_parameters={"validatorUrl": None},
+            )
         )
 
     @app.get(OAUTH2_REDIRECT_URL, include_in_schema=False)
     async def swagger_ui_redirect() -> HTMLResponse:
-        return get_swagger_ui_oauth2_redirect_html()
+        return _with_policy(get_swagger_ui_oauth2_redirect_html())
 
     @app.get(REDOC_URL, include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
         root = prefix(request)
-        return get_redoc_html(
-            openapi_url=f"{root}{app.openapi_url}",
-            title=f"{app.title} - ReDoc",
-            redoc_js_url=f"{root}{STATIC_URL}/redoc/redoc.standalone.js",
-            redoc_favicon_url=f"{root}{STATIC_URL}/swagger-ui/favicon-32x32.png",
-            with_google_fonts=False,
+        return _with_policy(
+            get_redoc_html(
+                openapi_url=f"{root}{app.openapi_url}",
+                title=f"{app.title} - ReDoc",
+                redoc_js_url=f"{root}{STATIC_URL}/redoc/redoc.standalone.js",
+                redoc_favicon_url=f"{root}{STATIC_URL}/swagger-ui/favicon-32x32.png",
+                with_google_fonts=False,
+            )
         )
+
+
+def _with_policy(page: HTMLResponse) -> HTMLResponse:
+    page.headers["Content-Security-Policy"] = page_policy(bytes(page.body).decode())
+    return page

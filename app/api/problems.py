@@ -128,6 +128,20 @@ def is_outage(exc: BaseException) -> bool:
     return str(getattr(orig, "sqlite_errorname", "")).startswith(_SQLITE_OUTAGES)
 
 
+def timed_out(exc: BaseException) -> bool:
+    """Cut short by the bound on a request's database work (app/work_bounds.py)."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) == "57014" or (
+        getattr(orig, "sqlite_errorname", None) == "SQLITE_INTERRUPT"
+    )
+
+
+TIMED_OUT = (
+    "the request needed more database work than the server allows one request "
+    "(CLAIMLINE_STATEMENT_TIMEOUT); ask for less (narrower filters, a smaller limit) or retry"
+)
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -222,6 +236,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(SQLAlchemyError)
     async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        if timed_out(exc):
+            log.warning("request past the work bound on %s", request.url.path)
+            retry = {"Retry-After": str(RETRY_AFTER)}
+            return problem_response(request, 503, "too-much-work", TIMED_OUT, headers=retry)
         if is_outage(exc):
             log.error("database unavailable on %s: %s", request.url.path, exc)
             problem = database_unavailable()
@@ -269,12 +287,15 @@ def _schema_at_head(request: Request) -> bool:
 ERROR_DESCRIPTIONS = {
     400: "An unknown query parameter (a typo would otherwise widen the results silently)",
     404: "No such id; the detail suggests close ones where it can",
+    414: "The request target is longer than the server's limit (CLAIMLINE_MAX_URL_BYTES)",
     422: "A parameter is invalid: an unknown actor, place or document (with the closest "
     "names in `errors[].suggestions`), a bad date, `from` after `to`, a bad cursor, a "
     "limit out of range, a value outside its vocabulary",
+    431: "The request headers are larger than the server's limit (CLAIMLINE_MAX_HEADER_BYTES)",
     500: "An error of the service's own, logged under the body's `request_id`",
-    503: "The database cannot answer now, its schema is not migrated yet, or the search "
-    "index is being rebuilt; retry after `Retry-After` seconds (/readyz says when ready)",
+    503: "The database cannot answer now, its schema is not migrated yet, the search "
+    "index is being rebuilt, or the request needed more database work than the server allows "
+    "(too-much-work); retry after `Retry-After` seconds (/readyz says when ready)",
 }
 RETRY_AFTER_HEADER = {
     "Retry-After": {
@@ -286,11 +307,11 @@ RETRY_AFTER_HEADER = {
 
 
 def problem_responses(*statuses: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
-    """The documented error responses of a route: 400 and 500 on every route (each rejects
-    unknown parameters), the given `statuses` besides; `descriptions` (`s503=...`) replace
-    the usual ones. A 503 always carries `Retry-After`."""
+    """The documented error responses of a route: 400, 414, 431 and 500 on every route (each
+    rejects unknown parameters and over-long requests), the given `statuses` besides;
+    `descriptions` (`s503=...`) replace the usual ones. A 503 always carries `Retry-After`."""
     out: dict[int | str, dict[str, Any]] = {}
-    for status in sorted({400, 500, *statuses}):
+    for status in sorted({400, 414, 431, 500, *statuses}):
         response: dict[str, Any] = {
             "model": Problem,
             "description": descriptions.get(f"s{status}", ERROR_DESCRIPTIONS[status]),
