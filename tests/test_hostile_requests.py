@@ -49,7 +49,7 @@ LIMITS = ("-1", "0", "501", "99999999999999999999999", "1e3", "NaN", "", "0x10",
 DATES = ("2024-02-30", "0000-01-01", "9999-12-31", "2024-13-01", "-0001-01-01", "2024-02-29",
          "2024", "2024-02", "20240229", "2024-2-3", "9999-99-99", "1970-01-01T00:00:00Z")  # fmt: skip
 METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "TRACE", "PROPFIND", "FOO")
-EXTRA_PATHS = ("/", "/docs", "/redoc", "/openapi.json", "/static/redoc/redoc.standalone.js",
+EXTRA_PATHS = ("/", "/ui", "/ui/figures", "/docs", "/redoc", "/openapi.json", "/static/redoc/redoc.standalone.js",
                "/nowhere", "/events/", "//events", "/events/%2e%2e/actors", "/static/../app")  # fmt: skip
 # Fragments that must never reach a client: a trace, SQL, a file path, a driver's name.
 LEAKS = ("Traceback", 'File "', "site-packages", "/work/", "/tmp/", "SELECT ", "FROM ",
@@ -334,7 +334,10 @@ def test_every_method_on_every_path(
                                    content=b'{"id": "x"}' if method in ("POST", "PUT") else None)  # fmt: skip
             what = f"{method} {path}"
             if method in ("GET", "HEAD", "OPTIONS"):
-                check(response, {200, 204, 404, 422}, what)
+                # / sends a browser to the page for people (/ui); httpx sends "//events" as
+                # a request for / (uvicorn answers the raw path 404).
+                redirects = {302} if path in ("/", "//events") else set()
+                check(response, {200, 204, 404, 422} | redirects, what)
             else:
                 # FOO is no HTTP method at all: the server's parser refuses it (400).
                 check(response, {400, 404, 405} if method == "FOO" else {404, 405}, what)

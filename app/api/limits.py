@@ -35,7 +35,7 @@ PROTOCOL = "app.api.limits:LimitedHttpToolsProtocol"
 # How long a refused connection is drained before it is closed, if the client keeps sending.
 LINGER_SECONDS = 2.0
 # The routes that take repeatable filters or a search; the others document no 422.
-FILTERED_PREFIXES = ("/events", "/timeline", "/claims", "/actors")
+FILTERED_PREFIXES = ("/events", "/timeline", "/claims", "/figures", "/actors", "/ui")
 # Each header line also carries ": " and CRLF.
 _HEADER_OVERHEAD = 4
 
