@@ -102,7 +102,8 @@ def test_other_methods_are_405_problems_with_allow(api: httpx.Client, path: str)
 def test_cors_on_every_route(api: httpx.Client, path: str) -> None:
     response = api.get(path, headers={"Origin": ORIGIN})
     assert response.headers["access-control-allow-origin"] == "*"
-    assert response.headers["access-control-expose-headers"] == "ETag, Link, Retry-After"
+    exposed = "ETag, Link, Retry-After, Content-Disposition"
+    assert response.headers["access-control-expose-headers"] == exposed
     preflight = api.options(path, headers={
         "Origin": ORIGIN, "Access-Control-Request-Method": "GET",
         "Access-Control-Request-Headers": "if-none-match",

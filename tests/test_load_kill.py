@@ -54,15 +54,19 @@ def _writer_holds_lock(engine: Engine) -> bool:
 
 
 def _write_seconds(engine: Engine, seeds: tuple[Path, Path]) -> float:
-    """How long a load's write transaction lasts here, the longer of the two directions
-    (the database holds the first version on entry and on exit)."""
+    """How long a load's write transaction lasts here: the shorter of the two directions,
+    each timed after a first, warming round (the database holds the first version on entry
+    and on exit). A first load can take many times longer (imports, cold pages), which put
+    every kill past the commit."""
     datasets = [validate_seeds(s) for s in (seeds[1], seeds[0])]
     times = []
-    for dataset in datasets:
-        started = time.perf_counter()
-        load_dataset(engine, dataset)
-        times.append(time.perf_counter() - started)
-    return max(times)
+    for _ in range(2):
+        times = []
+        for dataset in datasets:
+            started = time.perf_counter()
+            load_dataset(engine, dataset)
+            times.append(time.perf_counter() - started)
+    return min(times)
 
 
 @pytest.mark.slow
@@ -93,6 +97,9 @@ def test_a_killed_load_leaves_the_old_or_the_new_dataset(database_url: str, tmp_
                 # The data version (ETags, caches) changed if and only if the data did.
                 assert (data_version(engine) != version) == (after == target)
                 outcomes["old" if after == before else "new"] += 1
+                if not outcomes["old"]:
+                    # Every kill so far came after the commit: aim earlier.
+                    window *= 0.8
                 assert status in (0, -signal.SIGKILL), (kill, status, log.read_text())
 
                 # The next load succeeds, from whatever the killed one left.

@@ -24,7 +24,8 @@ from app.config import Settings
 
 ALLOWED_METHODS = ("GET", "HEAD", "OPTIONS")
 # Cache-Control and Content-Type are readable by any page without being listed.
-EXPOSED_HEADERS = ("ETag", "Link", "Retry-After")
+# Content-Disposition: a page on another origin reads an export's file name (format=csv).
+EXPOSED_HEADERS = ("ETag", "Link", "Retry-After", "Content-Disposition")
 # Chromium caps a preflight's max age at two hours; the policy only changes with a restart.
 PREFLIGHT_MAX_AGE = 7200
 
