@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import queries, search
 from app.actor_index import ActorIndex, Resolution, UnknownActorError
-from app.api.problems import RETRY_AFTER, ProblemError, database_unavailable, invalid_parameter
+from app.api.problems import ProblemError, database_unavailable, invalid_parameter
 from app.cursor import CursorError, decode_cursor
 from app.dataset_meta import Meta
 from app.edtf import EdtfError, parse_edtf
@@ -194,7 +194,6 @@ class FilterInput:
                 503, "search-index-stale",
                 "the search index does not match the data yet; `claimline migrate` rebuilds "
                 "it, and /readyz says ready once it does",
-                headers={"Retry-After": str(RETRY_AFTER)},
             )  # fmt: skip
         if self.locations:
             places = session.state.places(session.conn, session.catalog)

@@ -106,9 +106,8 @@ def invalid_parameter(
 
 def database_unavailable() -> ProblemError:
     return ProblemError(
-        503, "database-unavailable", "the database cannot answer right now; see /readyz",
-        headers={"Retry-After": str(RETRY_AFTER)},
-    )  # fmt: skip
+        503, "database-unavailable", "the database cannot answer right now; see /readyz"
+    )
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -238,8 +237,7 @@ def install(app: FastAPI) -> None:
     async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
         if timed_out(exc):
             log.warning("request past the work bound on %s", request.url.path)
-            retry = {"Retry-After": str(RETRY_AFTER)}
-            return problem_response(request, 503, "too-much-work", TIMED_OUT, headers=retry)
+            return problem_response(request, 503, "too-much-work", TIMED_OUT)
         if is_outage(exc):
             log.error("database unavailable on %s: %s", request.url.path, exc)
             problem = database_unavailable()
@@ -249,9 +247,7 @@ def install(app: FastAPI) -> None:
         if not await run_in_threadpool(_schema_at_head, request):
             # Served before `claimline migrate`: the service is not ready, not broken.
             detail = "the database schema is not at this version's head; see /readyz"
-            return problem_response(
-                request, 503, "not-ready", detail, headers={"Retry-After": str(RETRY_AFTER)}
-            )
+            return problem_response(request, 503, "not-ready", detail)
         return _internal_error(request, exc)
 
     @app.exception_handler(Exception)
