@@ -12,6 +12,7 @@ from enum import Enum
 from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
 from fastapi import Depends, Query, Request
+from pydantic import BeforeValidator
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
@@ -337,7 +338,21 @@ async def _timeline_filter_inline(*args: Any, **kwargs: Any) -> FilterInput:
 
 
 FilterDep = Annotated[FilterInput, Depends(_timeline_filter_inline)]
-LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}")]
+
+
+def plain_digits(value: object) -> object:
+    """Whole numbers as plain ASCII digits only: pydantic would also take `1_0`, ` 10`,
+    `+5` and `10.0`, which the fast route (and most clients' parsers) refuse."""
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("must be written in digits only, such as 50")
+    return value
+
+
+LimitParam = Annotated[
+    int,
+    BeforeValidator(plain_digits),
+    Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}"),
+]
 CursorParam = Annotated[
     str | None,
     Query(

@@ -196,7 +196,8 @@ def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
             FieldProblem(
                 name=name,
                 location=location,
-                reason=error.get("msg", "invalid"),
+                # A validator's own message, without pydantic's "Value error, " before it.
+                reason=str(error.get("msg", "invalid")).removeprefix("Value error, "),
                 value=error.get("input")
                 if isinstance(error.get("input"), (str, int, float))
                 else None,

@@ -91,7 +91,7 @@ class Query:
         value = self.first("limit")
         if value is None:
             return PAGE_SIZE
-        if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+        if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_LIMIT:
             raise PageInputError(f"limit: {value!r} is not a whole number from 1 to {MAX_LIMIT}")
         return int(value)
 
