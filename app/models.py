@@ -232,6 +232,9 @@ class ActorEvent(SQLModel, table=True):
     # The day its first claim became known: `known_as_of` alone keeps the event when this is
     # on or before it, tested on the row the actor's scan reads (no lookup of its claims).
     known_first: date | None = None
+    # The hedges of its claims, a bit each (vocab.HEDGE_BITS): `hedge=` with an actor is
+    # then a test on this row, not a probe of the event's claims.
+    hedge_mask: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
     # Clustered on the key in SQLite: the scan reads one b-tree, with date_latest inline.
     __table_args__ = {"sqlite_with_rowid": False}

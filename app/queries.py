@@ -187,12 +187,16 @@ def _actor_page(f: TimelineFilter, v: binds.Binds, dialect: str) -> Select[Any]:
     """page_events for one actor (and its sub-actors): one ordered, limited scan of its
     actor_events rows per precision, joined to the events the other filters keep."""
     rest_f = replace(f, actors=(), date_from=None, date_to=None, within=False)
-    known: list[ColumnElement[bool]] = []
+    on_row: list[ColumnElement[bool]] = []
     if f.known_as_of is not None and not f.has_claim_filter:
         rest_f = replace(rest_f, known_as_of=None)
-        known.append(AE.c.known_first <= v.param("known"))
+        on_row.append(AE.c.known_first <= v.param("known"))
+    if f.active() & CLAIM_FILTERS == {"hedges"} and f.known_as_of is None:
+        # Some claim of the event has one of the hedges: its row's mask says so.
+        rest_f = replace(rest_f, hedges=())
+        on_row.append(AE.c.hedge_mask.op("&")(v.param("hedge_mask")) != 0)
     rest = event_conditions(rest_f)
-    key = [AE.c.actor_id == v.param("actor"), *known]
+    key = [AE.c.actor_id == v.param("actor"), *on_row]
     if v.has("after_id"):
         key.append(tuple_(AE.c.date_earliest, AE.c.event_id) > _after(v))
     # Every actor_events row has its event: the join only serves conditions on it.
