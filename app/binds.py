@@ -90,6 +90,8 @@ def values_of(f: TimelineFilter) -> Binds:
     # Keys and phrases are words padded with spaces (search.phrase_key): no wildcard can
     # come from the request.
     values.update({f"loc{i}": f"%{phrase}%" for i, phrase in enumerate(f.locations)})
+    if f.context is not None:
+        values["context"] = f.context == "only"  # the `events.context` kept
     for i, (precision, span) in enumerate(f.spans or ()):
         values[f"p{i}"] = precision
         floor = overlap.earliest_floor(f, span)

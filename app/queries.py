@@ -96,6 +96,8 @@ def event_only_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
         conds.append(
             or_(*(E.c.location_key.like(v.param(f"loc{i}")) for i in range(len(f.locations))))
         )
+    if f.context is not None:
+        conds.append(E.c.context == v.param("context"))
     return conds
 
 
@@ -223,7 +225,7 @@ CLAIMANT_EVENTS = Capability(
 
 def _on_events(f: TimelineFilter) -> bool:
     """Filters on the event beyond its dates."""
-    return bool(f.actors or f.types or f.locations)
+    return bool(f.actors or f.types or f.locations or f.context)
 
 
 def _claimant_page(conn: Connection, f: TimelineFilter, v: binds.Binds) -> Sequence[Any]:
@@ -425,6 +427,7 @@ def claim_row_columns() -> list[Any]:
         *[c for c in C.c if not c.name.startswith(("event_date_", "event_type"))],
         true().label("matched"),
         E.c.type.label("event_type"),
+        E.c.context.label("event_context"),
         E.c.title.label("event_title"),
         *[E.c[name].label(f"event_{name}") for name in EVENT_DATE_COLUMNS],
     ]

@@ -47,6 +47,14 @@ class DateMatch(StrEnum):
     within = "within"
 
 
+class ContextFilter(StrEnum):
+    """Which events `context=` keeps, by whether they are background (an event's
+    `context`): `exclude` the news alone, `only` the background alone. Not given: both."""
+
+    exclude = "exclude"
+    only = "only"
+
+
 class ActorKind(StrEnum):
     """What sort of actor this is. `unattributed` is the one pseudo-actor that claims a
     document's own narration when its outlet is unknown; `coalition` is a grouping of states

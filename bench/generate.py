@@ -47,7 +47,17 @@ from app.aliases import normalize_name
 from app.assemble import Json, claim_json, document_ref, event_json
 from app.edtf import EdtfDate, parse_edtf
 from app.models import DERIVED_TABLES, TABLES_IN_LOAD_ORDER, dataset_meta_table, documents_table
-from app.vocab import EventType, Hedge, Qualifier, Quantity, Role, Stance, Unit, hedge_mask
+from app.vocab import (
+    EventType,
+    Hedge,
+    Precision,
+    Qualifier,
+    Quantity,
+    Role,
+    Stance,
+    Unit,
+    hedge_mask,
+)
 from bench import parallel_steps
 
 START, END = date(2022, 1, 1), date(2026, 12, 31)
@@ -301,7 +311,7 @@ def batches(
                 eid, _EVENT_TYPES[int(rand() * len(_EVENT_TYPES))], f"Synthetic event {i}",
                 f"Synthetic summary of event {i}.", when.text, when.earliest, when.latest,
                 when.precision.value, when.approximate, when.uncertain, "synthetic",
-                *PLACES[i % len(PLACES)],
+                *PLACES[i % len(PLACES)], when.precision is Precision.year,
             )  # fmt: skip
             b.events.append((*event[:5], iso(when.earliest), iso(when.latest), *event[7:]))
             involved = [(eid, actor_id, _ROLES[int(rand() * len(_ROLES))])

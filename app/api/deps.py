@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from fastapi import Depends, Query, Request
 from pydantic import BeforeValidator
@@ -24,7 +25,7 @@ from app.dataset_meta import Meta
 from app.edtf import EdtfError, parse_edtf
 from app.filters import TimelineFilter
 from app.state import AppState, Catalog, UnknownPlaceError
-from app.vocab import DateMatch, EventType, Hedge
+from app.vocab import ContextFilter, DateMatch, EventType, Hedge
 
 MAX_LIMIT = 500
 DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}){0,2}$"
@@ -93,7 +94,7 @@ PARAM_FIELDS = {
     "actor": "actors", "from": "date_from", "to": "date_to", "date_match": "within",
     "claimant": "claimants", "via": "via", "source": "sources", "type": "types",
     "document": "documents", "hedge": "hedges", "known_as_of": "known_as_of", "q": "search",
-    "location": "locations",
+    "location": "locations", "context": "context",
 }  # fmt: skip
 FILTER_PARAMS = tuple(PARAM_FIELDS)
 PAGE_PARAMS = ("limit", "cursor")
@@ -178,6 +179,7 @@ class FilterInput:
     search: tuple[str, ...] = ()
     # (as typed, its key): see search.phrase_key
     locations: tuple[tuple[str, str], ...] = ()
+    context: str | None = None
 
     def resolve(self, session: Session) -> TimelineFilter:
         if self.documents:
@@ -229,6 +231,7 @@ class FilterInput:
             known_as_of=self.known_as_of,
             search=self.search,
             locations=tuple(dict.fromkeys(key for _, key in self.locations)),
+            context=self.context,
             spans=tuple(sorted(spans.items())) if spans is not None else None,
             fresh=meta.derived,
             fast=fast,
@@ -307,6 +310,15 @@ def timeline_filter(
             max_length=200,
         ),
     ] = [],  # noqa: B006
+    context: Annotated[
+        ContextFilter | None,
+        Query(
+            description="Background events (historical context, or an interval of more than "
+            "a year, each marked `context` by the curators): `exclude` leaves them out, "
+            "`only` keeps only them; not given, both",
+            examples=["exclude"],
+        ),
+    ] = None,
     q: Annotated[
         str | None,
         Query(
@@ -327,6 +339,7 @@ def timeline_filter(
         documents=document, hedges=tuple(h.value for h in hedge),
         known_as_of=_day("known_as_of", known_as_of), search=_search_terms(q),
         locations=tuple((value, _place_key(value)) for value in location),
+        context=context.value if context is not None else None,
     )  # fmt: skip
 
 
@@ -401,6 +414,8 @@ def filter_arguments(values: dict[str, str]) -> dict[str, Any]:
 
 def _argument(name: str, value: str) -> Any:
     hint = _HINTS[name]
+    if get_origin(hint) in (Union, UnionType):  # an optional one: `X | None`
+        (hint,) = [arg for arg in get_args(hint) if arg is not type(None)]
     if get_origin(hint) is Literal and value not in get_args(hint):
         raise ValueError(value)
     if isinstance(hint, type) and issubclass(hint, Enum):
