@@ -22,9 +22,9 @@ def _rows_change() -> None:
     # them. The column comes with no curator's marks: the rows no longer hold what the
     # seeds they were loaded from say, so their digest is one no seeds have, and `serve`
     # loads the seeds again (data with no digest, such as generated data, is left as it is).
-    op.execute("UPDATE dataset_meta SET value = value || '-0017' WHERE key = 'data_version'")
+    op.execute("UPDATE dataset_meta SET value = value || '-0018' WHERE key = 'data_version'")
     op.execute("DELETE FROM dataset_meta WHERE key = 'derived_version'")
-    op.execute("UPDATE dataset_meta SET value = 'before-0017' WHERE key = 'seeds_digest'")
+    op.execute("UPDATE dataset_meta SET value = 'before-0018' WHERE key = 'seeds_digest'")
 
 
 def upgrade() -> None:
