@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, datetime
 
 from app.actor_index import Resolution
 
@@ -29,6 +29,8 @@ class TimelineFilter:
     search: tuple[str, ...] = ()
     # Places as word sequences (location_key), any of which the event's location holds.
     locations: tuple[str, ...] = ()
+    # Events (and their claims) a load changed after this UTC instant (updated_at).
+    updated_since: datetime | None = None
     # Context for the query, not filters (never in `active()`):
     # the longest event span per precision (dataset_meta), which bounds overlap scans;
     # None: unknown.

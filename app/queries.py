@@ -96,6 +96,8 @@ def event_only_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
         conds.append(
             or_(*(E.c.location_key.like(v.param(f"loc{i}")) for i in range(len(f.locations))))
         )
+    if f.updated_since is not None:
+        conds.append(E.c.updated_at > v.param("updated_since"))
     return conds
 
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
@@ -92,7 +92,7 @@ PARAM_FIELDS = {
     "actor": "actors", "from": "date_from", "to": "date_to", "date_match": "within",
     "claimant": "claimants", "via": "via", "source": "sources", "type": "types",
     "document": "documents", "hedge": "hedges", "known_as_of": "known_as_of", "q": "search",
-    "location": "locations",
+    "location": "locations", "updated_since": "updated_since",
 }  # fmt: skip
 FILTER_PARAMS = tuple(PARAM_FIELDS)
 PAGE_PARAMS = ("limit", "cursor")
@@ -141,6 +141,36 @@ def _day(name: str, value: str | None) -> date | None:
         raise invalid_parameter(name, f"{value!r} is not a day: use YYYY-MM-DD", value) from None
 
 
+# RFC 3339 (a date-time with its offset), or a day, read as its first instant in UTC.
+_INSTANT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:[Zz]|[+-][0-9]{2}:[0-9]{2}))?"
+)
+INSTANT_FORMS = (
+    "an RFC 3339 timestamp with its offset (2026-12-07T19:52:51Z, "
+    "2026-12-07T20:52:51.5+01:00; in a URL, write + as %2B) or a day (2026-12-07, "
+    "from 00:00 UTC)"
+)
+
+
+def instant(name: str, value: str | None) -> datetime | None:
+    """A point in time as RFC 3339 gives it, or a day's start, in UTC."""
+    if value is None:
+        return None
+    # An offset's + arrives as a space when the client did not percent-encode it.
+    text = re.sub(r"(:[0-9]{2}(?:\.[0-9]+)?) ([0-9]{2}:[0-9]{2})$", r"\1+\2", value)
+    try:
+        if not _INSTANT.fullmatch(text):
+            raise ValueError
+        parsed = datetime.fromisoformat(text.upper())
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        reason = f"{value!r} is not a point in time: use {INSTANT_FORMS}"
+        raise invalid_parameter(name, reason, value) from None
+
+
 def _search_terms(q: str | None) -> tuple[str, ...]:
     if q is None:
         return ()
@@ -177,6 +207,7 @@ class FilterInput:
     search: tuple[str, ...] = ()
     # (as typed, its key): see search.phrase_key
     locations: tuple[tuple[str, str], ...] = ()
+    updated_since: datetime | None = None
 
     def resolve(self, session: Session) -> TimelineFilter:
         if self.documents:
@@ -228,6 +259,7 @@ class FilterInput:
             known_as_of=self.known_as_of,
             search=self.search,
             locations=tuple(dict.fromkeys(key for _, key in self.locations)),
+            updated_since=self.updated_since,
             spans=tuple(sorted(spans.items())) if spans is not None else None,
             fresh=meta.derived,
             fast=fast,
@@ -316,6 +348,16 @@ def timeline_filter(
             max_length=500,
         ),
     ] = None,
+    updated_since: Annotated[
+        str | None,
+        Query(
+            description="Only events a load changed after this instant (their `updated_at`: "
+            "the event itself, its actors or any of its claims): an RFC 3339 timestamp "
+            "with its offset, or a day (YYYY-MM-DD, from 00:00 UTC). On /claims and "
+            "/figures, the claims of those events. /changes lists every kind of change",
+            examples=["2026-12-07T19:52:51Z"],
+        ),
+    ] = None,
 ) -> FilterInput:
     date_from, date_to = date_bound("from", from_, end=False), date_bound("to", to, end=True)
     if date_from is not None and date_to is not None and date_from > date_to:
@@ -326,6 +368,7 @@ def timeline_filter(
         documents=document, hedges=tuple(h.value for h in hedge),
         known_as_of=_day("known_as_of", known_as_of), search=_search_terms(q),
         locations=tuple((value, _place_key(value)) for value in location),
+        updated_since=instant("updated_since", updated_since),
     )  # fmt: skip
 
 

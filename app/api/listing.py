@@ -92,6 +92,7 @@ def echo(index: ActorIndex, f: TimelineFilter) -> schemas.ResolvedFilters:
         hedge=list(f.hedges),
         known_as_of=f.known_as_of,
         q=list(f.search),
+        updated_since=f.updated_since,
     )
 
 
