@@ -186,9 +186,9 @@ def test_caching_and_paging_headers_are_declared(spec: dict[str, Any]) -> None:
         )
         names = {p["name"] for p in op.get("parameters", []) if p["in"] == "header"}
         assert names == ({"If-None-Match"} if cached else set()), path
-        assert ("Link" in headers) == (path in ("/events", "/timeline", "/claims", "/figures")), (
-            path
-        )
+        assert ("Link" in headers) == (
+            path in ("/events", "/timeline", "/claims", "/figures", "/changes")
+        ), path
         if "503" in responses:
             assert "Retry-After" in responses["503"]["headers"], path
 

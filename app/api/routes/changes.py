@@ -68,8 +68,7 @@ def list_changes(
     start = instant("since", since)
     headers: dict[str, str] = {}
     with open_session(request) as s:
-        # Read first: a load committing between the two reads then shows in the rows, to be
-        # listed again next time, rather than in an `until` past changes never listed.
+        # One snapshot of the data from checkout (app/db.py): `until` is the rows' own.
         until = changes.latest(s.conn)
         rows = changes.page(s.conn, start, limit, after)
     token = url = None
