@@ -124,8 +124,8 @@ class Versions:
 
 
 def prepare(url: str, tmp_path: Path, versions: int = 2) -> Versions:
-    """Migrate `url`, load each version in turn to record its rows, end on the seeds. The
-    second version is second_version's v2 (claim 1 removed), a third v3 (claim 2)."""
+    """Migrate `url`, load each version in turn (twice round) to record its rows, end on the
+    seeds. The second version is second_version's v2 (claim 1 removed), a third v3 (claim 2)."""
     seeds = [SEEDS_DIR] + [
         second_version(tmp_path / f"seeds-v{n}", f"v{n}", removed=n - 1)
         for n in range(2, versions + 1)
@@ -134,6 +134,10 @@ def prepare(url: str, tmp_path: Path, versions: int = 2) -> Versions:
     engine = make_engine(url)
     try:
         rows: list[Snapshot] = []
+        # Twice round: a version's tombstones are the records of the others it lacks, once
+        # each has been loaded (the first round starts from an empty database).
+        for path in [*seeds[1:], seeds[0]]:
+            load_dataset(engine, validate_seeds(path))
         for path in [*seeds[1:], seeds[0]]:
             load_dataset(engine, validate_seeds(path))
             rows.append(snapshot(engine))

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app import changes, dataset_meta, migrate
 from app.assemble import instant
+from app.cursor import encode_change_cursor
 from app.db import make_engine
 from app.loader import load_dataset, validate_seeds
 from app.main import create_app
@@ -377,7 +378,9 @@ def test_malformed_instants_are_422_naming_the_forms(seeded_url: str) -> None:
                 assert error["name"] == name
                 assert "RFC 3339" in error["reason"] and "YYYY-MM-DD" not in error["reason"]
                 assert "2026-12-07T19:52:51Z" in error["reason"]
-        for cursor in ["abc", "WyJldmVudHMiLCIyMDI0LTEyLTI0IiwiZHByay1jYXN1YWx0aWVzIl0"]:
+        forged = encode_change_cursor(datetime.now(UTC), "events", "a\x00b")
+        events_cursor = "WyJldmVudHMiLCIyMDI0LTEyLTI0IiwiZHByay1jYXN1YWx0aWVzIl0"
+        for cursor in ["abc", events_cursor, forged]:
             response = client.get("/changes", params={"cursor": cursor})
             assert response.status_code == 422
             assert response.json()["errors"][0]["name"] == "cursor"

@@ -397,7 +397,7 @@ def decode(kind: str, cursor: str | None) -> tuple[date, str] | None:
         decoded = decode_cursor(kind, cursor)
     except CursorError as exc:
         raise invalid_parameter("cursor", str(exc), cursor) from None
-    if not _storable(decoded[1]):
+    if not storable(decoded[1]):
         # Never issued (no id holds a NUL or a lone surrogate), and PostgreSQL would refuse
         # it as a parameter.
         raise invalid_parameter("cursor", CURSOR_FORGED, cursor)
@@ -410,7 +410,7 @@ CURSOR_FORGED = (
 )
 
 
-def _storable(text: str) -> bool:
+def storable(text: str) -> bool:
     if "\x00" in text:
         return False
     try:

@@ -8,7 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app import changes, schemas
-from app.api.deps import CursorParam, instant, only_params, open_session
+from app.api.deps import (
+    CURSOR_FORGED,
+    CursorParam,
+    instant,
+    only_params,
+    open_session,
+    storable,
+)
 from app.api.listing import LINK_HEADER
 from app.api.problems import PROBLEM_RESPONSES, invalid_parameter
 from app.api.responses import json_response
@@ -65,6 +72,9 @@ def list_changes(
             after = decode_change_cursor(cursor, changes.KINDS)
         except CursorError as exc:
             raise invalid_parameter("cursor", str(exc), cursor) from None
+        if not storable(after[2]):
+            # Never issued, and PostgreSQL would refuse it as a parameter.
+            raise invalid_parameter("cursor", CURSOR_FORGED, cursor)
     start = instant("since", since)
     headers: dict[str, str] = {}
     with open_session(request) as s:
