@@ -7,7 +7,7 @@ schemathesis' response-schema check) hold these dicts to the documented schemas.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -27,6 +27,12 @@ def actor_ref(index: ActorIndex, actor_id: str) -> Json:
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def instant(value: datetime) -> str:
+    """An RFC 3339 UTC timestamp with microseconds, fixed width: it sorts as text, and
+    passed back as `updated_since` or `since` it names the same instant exactly."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def date_info(
@@ -80,6 +86,7 @@ def claim_json(
              "unit": f.unit, "text": f.text}
             for f in figures
         ],
+        "created_at": instant(r.created_at), "updated_at": instant(r.updated_at),
         "matched": bool(r.matched),
     }  # fmt: skip
 
@@ -96,6 +103,7 @@ def event_json(index: ActorIndex, r: Any, actors: Sequence[Any], claims: list[Js
         "date": {**event_date(r), "basis": r.date_basis}, "location": location,
         "actors": [{**actor_ref(index, a.actor_id), "role": a.role} for a in actors],
         "claims": claims,
+        "created_at": instant(r.created_at), "updated_at": instant(r.updated_at),
     }  # fmt: skip
 
 

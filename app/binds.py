@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import BindParameter, bindparam
 
 from app import overlap
 from app.filters import TimelineFilter
+from app.models import UtcDateTime
 from app.vocab import hedge_mask
 
 # Filter values kept as lists (an expanding IN: one statement whatever their count), by
@@ -47,6 +48,9 @@ class Binds:
         """The parameter `name`, carrying this request's value (so a statement built with
         it runs as it is, or, kept for its shape, with another request's values)."""
         value = self.values[name]
+        if isinstance(value, datetime):
+            # Written as the stamps are (SQLite keeps them as UTC text).
+            return bindparam(name, value, type_=UtcDateTime)
         return bindparam(name, value, expanding=isinstance(value, list))
 
     def has(self, name: str) -> bool:
@@ -84,7 +88,8 @@ def values_of(f: TimelineFilter) -> Binds:
         values["hedge_mask"] = hedge_mask(f.hedges)
     # Each claimant id apart too, for a scan of its claims (queries.CLAIMANT_EVENTS).
     values.update({f"claimant{j}": k for j, k in enumerate(values.get("claimant_ids", ()))})
-    for name, value in (("from", f.date_from), ("to", f.date_to), ("known", f.known_as_of)):
+    for name, value in (("from", f.date_from), ("to", f.date_to), ("known", f.known_as_of),
+                        ("updated_since", f.updated_since)):  # fmt: skip
         if value is not None:
             values[name] = value
     # Keys and phrases are words padded with spaces (search.phrase_key): no wildcard can

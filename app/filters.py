@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, datetime
 
 from app.actor_index import Resolution
 
@@ -33,6 +33,8 @@ class TimelineFilter:
     # "exclude": only events that are not background (`events.context`); "only": only those.
     # A string, never a bool: `active()` would take False for "not set".
     context: str | None = None
+    # Events (and their claims) a load changed after this UTC instant (updated_at).
+    updated_since: datetime | None = None
     # Settings of the query, not filters (never in `active()`):
     # the longest event span per precision (dataset_meta), which bounds overlap scans;
     # None: unknown.

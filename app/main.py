@@ -13,7 +13,16 @@ from app.api import conventions, docs, problems
 from app.api.compression import Compression
 from app.api.fast_events import FastEventsMiddleware
 from app.api.http_cache import HttpCacheMiddleware
-from app.api.routes import actors, claims, documents, events, figures, health, timeline
+from app.api.routes import (
+    actors,
+    changes,
+    claims,
+    documents,
+    events,
+    figures,
+    health,
+    timeline,
+)
 from app.config import Settings
 from app.state import AppState
 from app.ui import routes as ui
@@ -87,7 +96,7 @@ def create_app(
     problems.install(app)
     openapi.install(app)
     docs.install(app)
-    for module in (events, timeline, claims, figures, actors, documents, health):
+    for module in (events, timeline, claims, figures, actors, documents, changes, health):
         app.include_router(module.router)
     ui.install(app)  # the page for people: /ui, with / sending a browser there
     return app

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import Index, LargeBinary, MetaData, String, Table, Text, false
+from sqlalchemy import DateTime, Dialect, Index, LargeBinary, MetaData, String, Table, Text, false
 from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
@@ -22,6 +24,34 @@ SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
 ID_LENGTH = 120
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC instant on either database. SQLite has no time zones: it keeps
+    the UTC wall time as fixed-width text, so that comparing the text compares the instants,
+    and the zone is put back on reading."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"a naive datetime has no instant: {value!r}")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _stamps(table: str) -> tuple[Index, ...]:
+    # /changes reads each kind's changes in (updated_at, id) order after a point in time.
+    return (Index(f"ix_{table}_updated_at_id", "updated_at", "id"),)
+
+
 class Actor(SQLModel, table=True):
     __tablename__ = "actors"
 
@@ -33,6 +63,12 @@ class Actor(SQLModel, table=True):
     )
     iso3: str | None = Field(default=None, max_length=3)
     wikidata: str | None = Field(default=None, max_length=20)
+    # When a load first wrote the record, and last changed it or anything in its JSON
+    # (app/loader/stamps.py).
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+
+    __table_args__ = _stamps("actors")
 
 
 class ActorAlias(SQLModel, table=True):
@@ -68,6 +104,10 @@ class Document(SQLModel, table=True):
     notes: str | None = Field(default=None, sa_type=Text)
     sha256: str = Field(max_length=64)
     text: str = Field(sa_type=Text)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+
+    __table_args__ = _stamps("documents")
 
 
 class Event(SQLModel, table=True):
@@ -95,6 +135,8 @@ class Event(SQLModel, table=True):
     context: bool = Field(
         default=False, sa_column_kwargs={"server_default": false(), "default": None}
     )
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
 
     __table_args__ = (
         # Timeline order and keyset paging: (earliest, id).
@@ -110,6 +152,7 @@ class Event(SQLModel, table=True):
         ),
         Index("ix_events_date_latest", "date_latest"),
         Index("ix_events_type", "type"),
+        *_stamps("events"),
     )
 
 
@@ -153,6 +196,8 @@ class Claim(SQLModel, table=True):
     event_date_latest: date
     # The event's type, for /events?claimant=…&type=… from the same index.
     event_type: str = Field(max_length=40)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
 
     __table_args__ = (
         Index("ix_claims_event_id", "event_id"),
@@ -174,6 +219,7 @@ class Claim(SQLModel, table=True):
         ),
         Index("ix_claims_document_id", "document_id"),
         Index("ix_claims_known_from", "known_from"),
+        *_stamps("claims"),
     )
 
 
@@ -202,6 +248,20 @@ class Figure(SQLModel, table=True):
     qualifier: str = Field(max_length=20)
     unit: str = Field(max_length=20)
     text: str
+
+
+class Tombstone(SQLModel, table=True):
+    """A record a load removed (kind: events, claims, actors or documents), kept forever so
+    that /changes can tell any client, however long since it last synced; a record added
+    again loses its tombstone."""
+
+    __tablename__ = "tombstones"
+
+    kind: str = Field(primary_key=True, max_length=20)
+    id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    removed_at: datetime = Field(sa_type=UtcDateTime)
+
+    __table_args__ = (Index("ix_tombstones_removed_at_kind_id", "removed_at", "kind", "id"),)
 
 
 class DatasetMeta(SQLModel, table=True):
@@ -352,6 +412,11 @@ claims_table = SQLModel.metadata.tables["claims"]
 claim_via_table = SQLModel.metadata.tables["claim_via"]
 figures_table = SQLModel.metadata.tables["figures"]
 dataset_meta_table = SQLModel.metadata.tables["dataset_meta"]
+tombstones_table = SQLModel.metadata.tables["tombstones"]
+# The records that carry created_at and updated_at, and get a tombstone when removed: the
+# kinds of /changes, by table name.
+STAMPED_TABLES: list[Table] = [actors_table, documents_table, events_table, claims_table]
+STAMP_COLUMNS = ("created_at", "updated_at")
 actor_events_table = SQLModel.metadata.tables["actor_events"]
 event_json_table = SQLModel.metadata.tables["event_json"]
 search_entries_table = SQLModel.metadata.tables["search_entries"]

@@ -98,6 +98,8 @@ def event_only_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
         )
     if f.context is not None:
         conds.append(E.c.context == v.param("context"))
+    if f.updated_since is not None:
+        conds.append(E.c.updated_at > v.param("updated_since"))
     return conds
 
 

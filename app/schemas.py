@@ -5,13 +5,14 @@ descriptions, and tests/test_openapi.py fails on one left out."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.vocab import (
     ActorKind,
+    ChangeType,
     Confidence,
     ContextFilter,
     DateBasis,
@@ -21,6 +22,7 @@ from app.vocab import (
     Precision,
     Qualifier,
     Quantity,
+    RecordKind,
     Role,
     Stance,
     Unit,
@@ -32,6 +34,7 @@ CONTEXT = (
     "(history, a standing state, a pattern over more than a year), by the curators' "
     "judgement; `context=exclude` leaves such events out, `context=only` keeps only them"
 )
+STAMP_EXAMPLE = "2026-12-07T19:52:51.123456Z"
 
 
 class _Out(BaseModel):
@@ -189,6 +192,16 @@ class Claim(_Out):
     figures: list[Figure] = Field(
         description="The numbers the claim states, in the order it states them"
     )
+    created_at: datetime = Field(
+        description="When a load first added the claim (RFC 3339, UTC, microseconds)",
+        examples=[STAMP_EXAMPLE],
+    )
+    updated_at: datetime = Field(
+        description="When a load last changed anything this claim's JSON shows, on /events "
+        "or /claims: its own fields, its figures, via, document, claimant or event title; "
+        "equal to `created_at` until then",
+        examples=[STAMP_EXAMPLE],
+    )
     matched: bool = Field(
         description="Whether this claim satisfies the request's claim filters (`claimant`, "
         "`via`, `source`, `document`, `hedge`); true for every claim when there are none"
@@ -214,6 +227,16 @@ class Event(_Out):
     claims: list[Claim] = Field(
         description="The claims reporting the event, by `known_from`, then id; with "
         "`known_as_of`, only those published by that day"
+    )
+    created_at: datetime = Field(
+        description="When a load first added the event (RFC 3339, UTC, microseconds)",
+        examples=[STAMP_EXAMPLE],
+    )
+    updated_at: datetime = Field(
+        description="When a load last changed anything this event's JSON shows: its own "
+        "fields, its actors, or any of its claims (added, changed or removed); what "
+        "`updated_since` filters on. Equal to `created_at` until then",
+        examples=[STAMP_EXAMPLE],
     )
 
 
@@ -271,6 +294,9 @@ class ResolvedFilters(_Out):
     )
     context: ContextFilter | None = Field(
         default=None, description="The `context` value: background events left out or alone"
+    )
+    updated_since: datetime | None = Field(
+        default=None, description="The `updated_since` instant, in UTC"
     )
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
@@ -454,6 +480,41 @@ class DocumentFull(DocumentSummary):
 
     text: str = Field(
         description="The full text, to which claims' `quote_start` and `quote_end` point"
+    )
+
+
+class Change(_Out):
+    """One record that a load created, updated or removed, at the load's instant."""
+
+    kind: RecordKind = Field(description="The kind of record")
+    id: str = Field(description="The record's id", examples=["dprk-casualties-2024-12"])
+    change: ChangeType = Field(description="What happened to it after `since`")
+    at: datetime = Field(
+        description="When: the instant of the load that last changed it (RFC 3339, UTC)",
+        examples=[STAMP_EXAMPLE],
+    )
+
+
+class ChangePage(_Out):
+    """A page of the records changed after `since`, in the order the loads changed them
+    (instant, then kind, then id), with keyset paging. A record appears once, with its
+    latest change."""
+
+    since: datetime | None = Field(
+        description="The `since` instant as read, in UTC; null: from the beginning"
+    )
+    until: datetime | None = Field(
+        description="The instant of the latest change in the data now served: pass it as "
+        "`since` next time, once every page is read (take it from the last page). Null "
+        "when nothing was ever loaded",
+        examples=[STAMP_EXAMPLE],
+    )
+    data: list[Change] = Field(description="The changes, oldest first")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end"
+    )
+    next: str | None = Field(
+        description="URL of the next page, also sent as the `Link` header; null at the end"
     )
 
 

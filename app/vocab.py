@@ -191,3 +191,22 @@ class DateBasis(StrEnum):
 
     stated = "stated"
     inferred = "inferred"
+
+
+class RecordKind(StrEnum):
+    """The records /changes reports: `events`, `claims`, `actors`, `documents` (each the
+    path that lists or returns it)."""
+
+    actors = "actors"
+    claims = "claims"
+    documents = "documents"
+    events = "events"
+
+
+class ChangeType(StrEnum):
+    """What a load did to a record: `created` (added after `since`, or added again after a
+    removal), `updated` (changed after `since`: anything its JSON shows) or `removed`."""
+
+    created = "created"
+    updated = "updated"
+    removed = "removed"

@@ -18,7 +18,7 @@ import time
 from collections import namedtuple
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -162,6 +162,22 @@ DocumentRow = _row_type("DocumentRow", COLUMNS["documents"])
 ActorRole = namedtuple("ActorRole", ["actor_id", "role"])
 
 
+@dataclass(frozen=True)
+class Stamp:
+    """The generation's one instant, every record's created_at and updated_at (as a load's):
+    `at` for the renderer, `text` as the bulk writer sends it (UTC wall time on SQLite, as
+    models.UtcDateTime stores it; with its offset for PostgreSQL's COPY)."""
+
+    at: datetime
+    text: str
+
+    @staticmethod
+    def now(postgres: bool) -> Stamp:
+        at = datetime.now(UTC)
+        text = at.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+        return Stamp(at, text + "+00" if postgres else text)
+
+
 @dataclass
 class Pending:
     claim: list[Any]  # claims row without document_id, quote_start, quote_end, known_from
@@ -261,11 +277,18 @@ class Renderer:
 
 
 def batches(
-    n_events: int, actors: Actors, seed: int = 1, part: int = 0, parts: int = 1
+    n_events: int,
+    actors: Actors,
+    seed: int = 1,
+    part: int = 0,
+    parts: int = 1,
+    stamp: Stamp | None = None,
 ) -> Iterator[Batch]:
     """Events in date order, BATCH_EVENTS at a time, with their documents and claims: the
     `part`-th of `parts` consecutive slices of the N events, each self-contained."""
     rng = random.Random(seed * 1000 + part)
+    stamp = stamp or Stamp.now(postgres=False)
+    stamps, stamps_text = (stamp.at, stamp.at), (stamp.text, stamp.text)
     start, stop = n_events * part // parts, n_events * (part + 1) // parts
     rand = rng.random
 
@@ -311,9 +334,10 @@ def batches(
                 eid, _EVENT_TYPES[int(rand() * len(_EVENT_TYPES))], f"Synthetic event {i}",
                 f"Synthetic summary of event {i}.", when.text, when.earliest, when.latest,
                 when.precision.value, when.approximate, when.uncertain, "synthetic",
-                *PLACES[i % len(PLACES)], when.precision is Precision.year,
+                *PLACES[i % len(PLACES)], when.precision is Precision.year, *stamps,
             )  # fmt: skip
-            b.events.append((*event[:5], iso(when.earliest), iso(when.latest), *event[7:]))
+            b.events.append((*event[:5], iso(when.earliest), iso(when.latest), *event[7:-2],
+                             *stamps_text))  # fmt: skip
             involved = [(eid, actor_id, _ROLES[int(rand() * len(_ROLES))])
                         for actor_id in sample(claimants, randint(1, 3))]  # fmt: skip
             b.event_actors.extend(involved)
@@ -344,17 +368,19 @@ def batches(
             while len(pending) >= CLAIMS_PER_DOCUMENT:
                 doc_counter += 1
                 _flush_document(
-                    b, pending[:CLAIMS_PER_DOCUMENT], f"{part}-{doc_counter:07d}", renderer
+                    b, pending[:CLAIMS_PER_DOCUMENT], f"{part}-{doc_counter:07d}", renderer, stamp
                 )
                 del pending[:CLAIMS_PER_DOCUMENT]
         if first + BATCH_EVENTS >= stop and pending:
             doc_counter += 1
-            _flush_document(b, pending, f"{part}-{doc_counter:07d}", renderer)
+            _flush_document(b, pending, f"{part}-{doc_counter:07d}", renderer, stamp)
             pending = []
         yield b
 
 
-def _flush_document(b: Batch, claims: list[Pending], number: str, renderer: Renderer) -> None:
+def _flush_document(
+    b: Batch, claims: list[Pending], number: str, renderer: Renderer, stamp: Stamp
+) -> None:
     """Write the document that quotes these claims, then the claims with their children."""
     doc_id = f"doc-{number}"
     published = max(p.latest for p in claims) + timedelta(days=1)
@@ -367,10 +393,10 @@ def _flush_document(b: Batch, claims: list[Pending], number: str, renderer: Rend
         # Same column order as the claims table; the renderer's copy keeps date objects.
         row = (cid, eid, doc_id, claimant, quote, offset, offset + len(quote), stance, hedge,
                None, None, None, published_iso, None, p.earliest_iso, p.precision,
-               p.latest_iso, p.event_type)  # fmt: skip
+               p.latest_iso, p.event_type, stamp.text, stamp.text)  # fmt: skip
         rows.append(row)
         dated.append((*row[:12], published, None, p.earliest, p.precision, p.latest,
-                      p.event_type))  # fmt: skip
+                      p.event_type, stamp.at, stamp.at))  # fmt: skip
         b.claim_via.extend(p.via)
         b.figures.extend(p.figures)
         parts.append(quote)
@@ -379,7 +405,7 @@ def _flush_document(b: Batch, claims: list[Pending], number: str, renderer: Rend
     document = (
         doc_id, f"{doc_id}.txt", f"Synthetic document {number}", None, "synthetic", None, "en",
         published_iso, published_iso, published_iso, "day", "stated", "high", "synthetic",
-        None, hashlib.sha256(body.encode()).hexdigest(), body,
+        None, hashlib.sha256(body.encode()).hexdigest(), body, stamp.text, stamp.text,
     )  # fmt: skip
     b.documents.append(document)
     b.claims.extend(rows)
@@ -446,12 +472,15 @@ def _search_word_rows(b: Batch) -> list[tuple[Any, ...]]:
     return rows
 
 
-def _produce(n_events: int, seed: int, part: int, postgres: bool, queue: Any) -> None:
+def _produce(
+    n_events: int, seed: int, part: int, postgres: bool, queue: Any, stamp: Stamp | None = None
+) -> None:
     actors = build_actors()
     index = actors.index()
     tally = new_tally(actors)
     iso = _IsoDates()
-    for batch in batches(n_events, actors, seed, part, PRODUCERS):
+    stamp = stamp or Stamp.now(postgres)
+    for batch in batches(n_events, actors, seed, part, PRODUCERS, stamp):
         tally.add(batch)
         batch.actor_events = derived.actor_event_rows(
             index,
@@ -469,7 +498,7 @@ def _produce(n_events: int, seed: int, part: int, postgres: bool, queue: Any) ->
 
 
 def _produced_in_background(
-    n_events: int, seed: int, postgres: bool, tallies: list[Tallied]
+    n_events: int, seed: int, postgres: bool, tallies: list[Tallied], stamp: Stamp
 ) -> Iterator[Batch]:
     """Batches built by producer processes, each on its own slice of the events, taken in
     turn so the output is deterministic; each producer's Tallied is appended to `tallies`
@@ -478,7 +507,9 @@ def _produced_in_background(
     context = multiprocessing.get_context("spawn")
     queues = [context.Queue(maxsize=2) for _ in range(PRODUCERS)]
     producers = [
-        context.Process(target=_produce, args=(n_events, seed, part, postgres, queue), daemon=True)
+        context.Process(
+            target=_produce, args=(n_events, seed, part, postgres, queue, stamp), daemon=True
+        )
         for part, queue in enumerate(queues)
     ]
     for producer in producers:
@@ -731,11 +762,14 @@ def _load_rows(conn: Connection, n_events: int, seed: int, reporter: _Reporter) 
         SEARCH_WORDS.create(conn)
     write = _bulk_writer(conn)
     actors = build_actors()
-    write("actors", [tuple(r[c] for c in COLUMNS["actors"]) for r in actors.rows])
+    # One instant for every record, as a load stamps those it writes.
+    stamp = Stamp.now(postgres)
+    stamped = {"created_at": stamp.text, "updated_at": stamp.text}
+    write("actors", [tuple({**r, **stamped}[c] for c in COLUMNS["actors"]) for r in actors.rows])
     write("actor_aliases", [tuple(r[c] for c in COLUMNS["actor_aliases"]) for r in actors.aliases])
     counts = {"actors": len(actors.rows)}
     tallies: list[Tallied] = []
-    for batch in _produced_in_background(n_events, seed, postgres, tallies):
+    for batch in _produced_in_background(n_events, seed, postgres, tallies, stamp):
         for name in BATCH_TABLES:
             rows = getattr(batch, name)
             if rows:

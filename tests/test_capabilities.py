@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from datetime import UTC, datetime
 from inspect import signature
 from typing import Any, get_type_hints
 
@@ -40,6 +41,9 @@ SEEDS: dict[str, list[str]] = {
     "q": ["soldats", "Koursk"],
     "location": ["Kursk", "Russia"],
     "context": ["exclude", "only"],
+    # Every record is stamped at its load: before it selects all, after it none (which a
+    # fast path that ignored the filter would not answer).
+    "updated_since": ["1999-12-31T23:00:00.5-01:00", "2999-01-01"],
 }
 GENERATED: dict[str, list[str]] = {
     **SEEDS,
@@ -81,7 +85,7 @@ def test_active_filters_come_from_the_fields() -> None:
     everything = TimelineFilter(
         actors=(object(),), claimants=(object(),), via=(object(),), sources=(object(),),  # type: ignore[arg-type]
         date_from=1, date_to=1, within=True, types=("x",), documents=("x",), hedges=("x",),  # type: ignore[arg-type]
-        known_as_of=1, search=("x",), locations=(" x ",), context="only", spans=(), fresh=True,  # type: ignore[arg-type]
+        known_as_of=1, search=("x",), locations=(" x ",), context="only", updated_since=1, spans=(), fresh=True,  # type: ignore[arg-type]
         fast=True,
     )  # fmt: skip
     assert everything.active() == filter_names()
@@ -169,7 +173,12 @@ def test_actors_without_any_event_give_empty_answers(sqlite_url: str) -> None:
     migrate.upgrade(sqlite_url)
     engine = make_engine(sqlite_url)
     with engine.begin() as conn:
-        conn.execute(actors_table.insert().values(id="x", name="X", kind="state"))
+        now = datetime.now(UTC)
+        conn.execute(
+            actors_table.insert().values(
+                id="x", name="X", kind="state", created_at=now, updated_at=now
+            )
+        )
         dataset_meta.write(conn, {}, 0)
         dataset_meta.mark_derived(conn)
     engine.dispose()

@@ -260,7 +260,7 @@ def test_repeated_parameters(api: httpx.Client) -> None:
 
 
 def test_huge_negative_and_malformed_limits(api: httpx.Client) -> None:
-    for path in ("/events", "/timeline", "/claims", "/figures"):
+    for path in ("/events", "/timeline", "/claims", "/figures", "/changes"):
         for limit in LIMITS:
             check(api.get(path, params={"limit": limit}), {422}, f"{path} limit={limit!r}")
         check(api.get(path, params={"limit": "500"}), {200}, f"{path} limit=500")

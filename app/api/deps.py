@@ -7,7 +7,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import Enum
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
@@ -94,7 +94,7 @@ PARAM_FIELDS = {
     "actor": "actors", "from": "date_from", "to": "date_to", "date_match": "within",
     "claimant": "claimants", "via": "via", "source": "sources", "type": "types",
     "document": "documents", "hedge": "hedges", "known_as_of": "known_as_of", "q": "search",
-    "location": "locations", "context": "context",
+    "location": "locations", "context": "context", "updated_since": "updated_since",
 }  # fmt: skip
 FILTER_PARAMS = tuple(PARAM_FIELDS)
 PAGE_PARAMS = ("limit", "cursor")
@@ -143,6 +143,36 @@ def _day(name: str, value: str | None) -> date | None:
         raise invalid_parameter(name, f"{value!r} is not a day: use YYYY-MM-DD", value) from None
 
 
+# RFC 3339 (a date-time with its offset), or a day, read as its first instant in UTC.
+_INSTANT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:[Zz]|[+-][0-9]{2}:[0-9]{2}))?"
+)
+INSTANT_FORMS = (
+    "an RFC 3339 timestamp with its offset (2026-12-07T19:52:51Z, "
+    "2026-12-07T20:52:51.5+01:00; in a URL, write + as %2B) or a day (2026-12-07, "
+    "from 00:00 UTC)"
+)
+
+
+def instant(name: str, value: str | None) -> datetime | None:
+    """A point in time as RFC 3339 gives it, or a day's start, in UTC."""
+    if value is None:
+        return None
+    # An offset's + arrives as a space when the client did not percent-encode it.
+    text = re.sub(r"(:[0-9]{2}(?:\.[0-9]+)?) ([0-9]{2}:[0-9]{2})$", r"\1+\2", value)
+    try:
+        if not _INSTANT.fullmatch(text):
+            raise ValueError
+        parsed = datetime.fromisoformat(text.upper())
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        reason = f"{value!r} is not a point in time: use {INSTANT_FORMS}"
+        raise invalid_parameter(name, reason, value) from None
+
+
 def _search_terms(q: str | None) -> tuple[str, ...]:
     if q is None:
         return ()
@@ -180,6 +210,7 @@ class FilterInput:
     # (as typed, its key): see search.phrase_key
     locations: tuple[tuple[str, str], ...] = ()
     context: str | None = None
+    updated_since: datetime | None = None
 
     def resolve(self, session: Session) -> TimelineFilter:
         if self.documents:
@@ -232,6 +263,7 @@ class FilterInput:
             search=self.search,
             locations=tuple(dict.fromkeys(key for _, key in self.locations)),
             context=self.context,
+            updated_since=self.updated_since,
             spans=tuple(sorted(spans.items())) if spans is not None else None,
             fresh=meta.derived,
             fast=fast,
@@ -329,6 +361,16 @@ def timeline_filter(
             max_length=500,
         ),
     ] = None,
+    updated_since: Annotated[
+        str | None,
+        Query(
+            description="Only events a load changed after this instant (their `updated_at`: "
+            "the event itself, its actors or any of its claims): an RFC 3339 timestamp "
+            "with its offset, or a day (YYYY-MM-DD, from 00:00 UTC). On /claims and "
+            "/figures, the claims of those events. /changes lists every kind of change",
+            examples=["2026-12-07T19:52:51Z"],
+        ),
+    ] = None,
 ) -> FilterInput:
     date_from, date_to = date_bound("from", from_, end=False), date_bound("to", to, end=True)
     if date_from is not None and date_to is not None and date_from > date_to:
@@ -340,6 +382,7 @@ def timeline_filter(
         known_as_of=_day("known_as_of", known_as_of), search=_search_terms(q),
         locations=tuple((value, _place_key(value)) for value in location),
         context=context.value if context is not None else None,
+        updated_since=instant("updated_since", updated_since),
     )  # fmt: skip
 
 
@@ -382,7 +425,7 @@ def decode(kind: str, cursor: str | None) -> tuple[date, str] | None:
         decoded = decode_cursor(kind, cursor)
     except CursorError as exc:
         raise invalid_parameter("cursor", str(exc), cursor) from None
-    if not _storable(decoded[1]):
+    if not storable(decoded[1]):
         # Never issued (no id holds a NUL or a lone surrogate), and PostgreSQL would refuse
         # it as a parameter.
         raise invalid_parameter("cursor", CURSOR_FORGED, cursor)
@@ -395,7 +438,7 @@ CURSOR_FORGED = (
 )
 
 
-def _storable(text: str) -> bool:
+def storable(text: str) -> bool:
     if "\x00" in text:
         return False
     try:

@@ -35,7 +35,8 @@ from app.api.compression import Compression, accept_encoding, negotiate, with_va
 from app.dataset_meta import MetaCache
 from app.state import AppState
 
-CACHED_PREFIXES = ("/events", "/timeline", "/claims", "/figures", "/actors", "/documents")
+CACHED_PREFIXES = ("/events", "/timeline", "/claims", "/figures", "/actors", "/documents",
+                   "/changes")  # fmt: skip
 MIB = 1 << 20
 MAX_BODY = 1 << 20
 # What an entry costs besides its key, headers and body: the tuple, list and OrderedDict

@@ -93,6 +93,7 @@ def echo(index: ActorIndex, f: TimelineFilter) -> schemas.ResolvedFilters:
         known_as_of=f.known_as_of,
         q=list(f.search),
         context=f.context,
+        updated_since=f.updated_since,
     )
 
 
