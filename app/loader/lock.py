@@ -78,7 +78,7 @@ def _sqlite_immediate(conn: Connection, timeout: float) -> Iterator[None]:
             raw_sql.sqlite_manual_transactions(raw, False)
 
 
-def _busy(url: URL, timeout: float, doing: str = "a load is writing to") -> LoadBusyError:
+def _busy(url: URL, timeout: float, doing: str = "load is writing to") -> LoadBusyError:
     target = url.render_as_string(hide_password=True)
     return LoadBusyError(
         f"another {doing} {target}: waited {timeout:g} s for it "
