@@ -29,6 +29,9 @@ class TimelineFilter:
     search: tuple[str, ...] = ()
     # Places as word sequences (location_key), any of which the event's location holds.
     locations: tuple[str, ...] = ()
+    # `order=desc`: the listing runs newest first, its cursors in that direction. A field,
+    # not context, so that a fast path that reads only forwards declines it.
+    descending: bool = False
     # Context for the query, not filters (never in `active()`):
     # the longest event span per precision (dataset_meta), which bounds overlap scans;
     # None: unknown.

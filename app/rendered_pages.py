@@ -39,10 +39,13 @@ PAGE = Capability(
     frozenset({"actors", "claimants", "documents", "date_from", "date_to", "within", "types"}),
     also=lambda f: len(f.actors) + len(f.claimants) + len(f.documents) <= 1,
 )
-# Filters that leave each event's JSON as stored: they choose events, not claims.
+# Filters that leave each event's JSON as stored: they choose events, not claims (or, for
+# `descending`, their order).
 STORED_BODIES = Capability(
     "stored bodies",
-    frozenset({"actors", "date_from", "date_to", "within", "types", "search", "locations"}),
+    frozenset(
+        {"actors", "date_from", "date_to", "within", "types", "search", "locations", "descending"}
+    ),
 )
 # Any filter: the stored bodies with each claim's `matched` set, and the claims not yet
 # known on `known_as_of` left out, from one statement over the page's claims.

@@ -23,7 +23,7 @@ from app.dataset_meta import Meta
 from app.edtf import EdtfError, parse_edtf
 from app.filters import TimelineFilter
 from app.state import AppState, Catalog, UnknownPlaceError
-from app.vocab import DateMatch, EventType, Hedge
+from app.vocab import DateMatch, EventType, Hedge, Order
 
 MAX_LIMIT = 500
 DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}){0,2}$"
@@ -92,7 +92,7 @@ PARAM_FIELDS = {
     "actor": "actors", "from": "date_from", "to": "date_to", "date_match": "within",
     "claimant": "claimants", "via": "via", "source": "sources", "type": "types",
     "document": "documents", "hedge": "hedges", "known_as_of": "known_as_of", "q": "search",
-    "location": "locations",
+    "location": "locations", "order": "descending",
 }  # fmt: skip
 FILTER_PARAMS = tuple(PARAM_FIELDS)
 PAGE_PARAMS = ("limit", "cursor")
@@ -177,6 +177,7 @@ class FilterInput:
     search: tuple[str, ...] = ()
     # (as typed, its key): see search.phrase_key
     locations: tuple[tuple[str, str], ...] = ()
+    descending: bool = False
 
     def resolve(self, session: Session) -> TimelineFilter:
         if self.documents:
@@ -228,6 +229,7 @@ class FilterInput:
             known_as_of=self.known_as_of,
             search=self.search,
             locations=tuple(dict.fromkeys(key for _, key in self.locations)),
+            descending=self.descending,
             spans=tuple(sorted(spans.items())) if spans is not None else None,
             fresh=meta.derived,
             fast=fast,
@@ -316,6 +318,15 @@ def timeline_filter(
             max_length=500,
         ),
     ] = None,
+    order: Annotated[
+        Order,
+        Query(
+            description="`asc` (default): oldest first; `desc`: newest first, by the same "
+            "keys reversed (the event's earliest date, then id; on /figures, the day the "
+            "figure became known). A `cursor` continues in the order it was issued for. "
+            "Counts (/events/facets, /figures/quantities) are the same either way"
+        ),
+    ] = Order.asc,
 ) -> FilterInput:
     date_from, date_to = date_bound("from", from_, end=False), date_bound("to", to, end=True)
     if date_from is not None and date_to is not None and date_from > date_to:
@@ -326,6 +337,7 @@ def timeline_filter(
         documents=document, hedges=tuple(h.value for h in hedge),
         known_as_of=_day("known_as_of", known_as_of), search=_search_terms(q),
         locations=tuple((value, _place_key(value)) for value in location),
+        descending=order == Order.desc,
     )  # fmt: skip
 
 
@@ -347,11 +359,11 @@ CursorParam = Annotated[
 ]
 
 
-def decode(kind: str, cursor: str | None) -> tuple[date, str] | None:
+def decode(kind: str, cursor: str | None, descending: bool = False) -> tuple[date, str] | None:
     if cursor is None:
         return None
     try:
-        decoded = decode_cursor(kind, cursor)
+        decoded = decode_cursor(kind, cursor, descending)
     except CursorError as exc:
         raise invalid_parameter("cursor", str(exc), cursor) from None
     if not _storable(decoded[1]):

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from app.api.deps import FILTER_PARAMS, MAX_LIMIT, FilterInput, filter_arguments, timeline_filter
 from app.api.problems import ProblemError
-from app.vocab import DateMatch, EventType, Hedge
+from app.vocab import DateMatch, EventType, Hedge, Order
 
 PAGE_SIZE = 50
 
@@ -97,7 +97,7 @@ class Query:
 
 
 def _refused(name: str, values: list[str]) -> str:
-    allowed = {"type": EventType, "hedge": Hedge, "date_match": DateMatch}.get(name)
+    allowed = {"type": EventType, "hedge": Hedge, "date_match": DateMatch, "order": Order}.get(name)
     bad = ", ".join(map(repr, values))
     if allowed is None:
         return f"{name}: {bad} is not accepted"
