@@ -124,7 +124,11 @@ def ordered(descending: bool, *columns: Any) -> list[Any]:
 
 
 def beyond(descending: bool, key: Any, cursor: Any) -> ColumnElement[bool]:
-    """The rows after the cursor in the listing's direction."""
+    """The rows after the cursor in the listing's direction.
+
+    Newest first, callers put it before the date conditions: of several upper bounds on
+    an index's column, SQLite's planner takes the first in the WHERE clause, and with `to`
+    first a deep page would read every entry from `to` down to the cursor."""
     past: ColumnElement[bool] = key < cursor if descending else key > cursor
     return past
 
@@ -157,7 +161,8 @@ def page_events(
 def _page(f: TimelineFilter, v: binds.Binds, dialect: str) -> Select[Any]:
     conds = event_conditions(f)
     if v.has("after_id"):
-        conds.append(beyond(v.descending, tuple_(E.c.date_earliest, E.c.id), _after(v)))
+        past = beyond(v.descending, tuple_(E.c.date_earliest, E.c.id), _after(v))
+        conds.insert(0 if v.descending else len(conds), past)
     if not overlap.bounded(f):
         order = ordered(v.descending, E.c.date_earliest, E.c.id)
         return select(E).where(*conds).order_by(*order).limit(v.param("n"))
@@ -277,15 +282,17 @@ _EVENTS_BY_ID = select(E).where(E.c.id.in_(bindparam("ids", expanding=True)))
 def _claimant_keys(f: TimelineFilter, v: binds.Binds, dialect: str) -> Select[Any]:
     """The claimants' claims' (date, event) keys in timeline order."""
     claim = [known_condition(f), *claim_conditions(replace(f, claimants=()))]
+    first: list[ColumnElement[bool]] = []  # before the scan's dates: see `beyond`
     if v.has("after_id"):
-        claim.append(beyond(v.descending, tuple_(C.c.event_date_earliest, C.c.event_id), _after(v)))
+        past = beyond(v.descending, tuple_(C.c.event_date_earliest, C.c.event_id), _after(v))
+        (first if v.descending else claim).append(past)
     rest = event_only_conditions(replace(f, date_from=None, date_to=None, within=False))
     if rest:
         # A lookup of the claim's event, not a join the planner could start from events.
         claim.append(exists(select(1).where(E.c.id == C.c.event_id, *rest)))
     parts = [
         select(C.c.event_date_earliest.label("date_earliest"), C.c.event_id.label("id")).where(
-            C.c.claimant_id == v.param(f"claimant{j}"), *scan, *claim
+            C.c.claimant_id == v.param(f"claimant{j}"), *first, *scan, *claim
         )
         for j in range(len(v.values["claimant_ids"]))
         for scan in overlap.scans(f, C, prefix="event_")
