@@ -305,13 +305,13 @@ def test_forged_cursors_newest_first(api: httpx.Client) -> None:
         b64(b'["events", "2024-01-01", "x", null]'),
         b64(b'["events", "2024-01-01", "\\u0000", "desc"]'),
         b64(b'["events", "2024-02-30", "x", "desc"]'),
-        b64(b'["claims", "2024-01-01", "x", "desc"]'),
+        claims := b64(b'["claims", "2024-01-01", "x", "desc"]'),  # /claims' own
     ]  # fmt: skip
     for value in forged:
         for path in ("/events", "/claims", "/timeline"):
             response = api.get(path, params={**desc, "cursor": value})
             check(response, {200, 422}, f"{path} desc cursor {value[:40]!r}")
-            if value not in (cursor[:-1], cursor[::-1]):
+            if value not in (cursor[:-1], cursor[::-1]) and (value, path) != (claims, "/claims"):
                 assert response.status_code == 422, (path, value)
     for params, issued in (({**desc, "cursor": asc_cursor}, "asc"), ({"cursor": cursor}, "desc")):
         response = api.get("/events", params=params)
