@@ -3,8 +3,8 @@ kept per filter shape.
 
 Every value a listing statement compares with (actor ids, dates, floors, types, …) enters
 it as a bind parameter whose name says its role, with the value `values_of` gives it. A
-statement so built depends on its filters' shape only: which names are set, and
-`date_match`. So the general path builds a statement once per shape (`Statements`) and
+statement so built depends on its filters' shape only: which names are set, `date_match`
+and `order`. So the general path builds a statement once per shape (`Statements`) and
 runs it with each request's values, instead of building, and having SQLAlchemy key and
 look up, a new one per request.
 """
@@ -43,6 +43,7 @@ class Binds:
 
     values: dict[str, Any]
     within: bool
+    descending: bool = False
 
     def param(self, name: str) -> BindParameter[Any]:
         """The parameter `name`, carrying this request's value (so a statement built with
@@ -58,10 +59,10 @@ class Binds:
 
     def shape(self, *kind: Hashable) -> Hashable:
         """What a statement built from these values depends on, with the caller's kind."""
-        return (*kind, self.within, frozenset(self.values))
+        return (*kind, self.within, self.descending, frozenset(self.values))
 
     def plus(self, **values: Any) -> Binds:
-        return Binds({**self.values, **values}, self.within)
+        return Binds({**self.values, **values}, self.within, self.descending)
 
     def paged(self, limit: int, after: tuple[date, str] | None) -> Binds:
         """With a page's size (`n`, one extra row to say there is more) and its cursor."""
@@ -102,7 +103,7 @@ def values_of(f: TimelineFilter) -> Binds:
         floor = overlap.earliest_floor(f, span)
         if floor is not None:
             values[f"floor{i}"] = floor
-    return Binds(values, f.within)
+    return Binds(values, f.within, f.descending)
 
 
 S = TypeVar("S")

@@ -266,6 +266,8 @@ def count_facets(
     conn: Connection, index: ActorIndex, f: TimelineFilter, names: tuple[str, ...]
 ) -> dict[str, Any]:
     """{"total": n, "facets": {name: [{"value", "count"[, "actor"]}, …]}} for `names`."""
+    # Counts are the same in either order: no way to count need decline `order=desc`.
+    f = replace(f, descending=False)
     wanted = {"total", *names}
     out: Counted = {}
     for strategy in STRATEGIES:

@@ -72,12 +72,14 @@ def page_figures(
     """Up to limit + 1 figures (of `quantities`, or any) whose claims match `f`, in the order
     they became known, then by claim id and position: each row is its claim's row as
     /claims has it (queries.page_claims's columns) with the figure's as `figure_*`. `after`
-    is the (known_from, claim id, position) of the last figure of the previous page."""
+    is the (known_from, claim id, position) of the last figure of the previous page. With
+    `f.descending`, the newest known first: the same keys, each reversed."""
     conds = _conditions(f)
     if quantities:
         conds.append(F.c.quantity.in_(list(quantities)))
     if after is not None:
-        conds.append(tuple_(C.c.known_from, C.c.id, F.c.position) > tuple_(*after))
+        key = tuple_(C.c.known_from, C.c.id, F.c.position)
+        conds.append(queries.beyond(f.descending, key, tuple_(*after)))
     stmt = (
         select(
             *queries.claim_row_columns(),
@@ -86,7 +88,7 @@ def page_figures(
         .join(C, C.c.id == F.c.claim_id)
         .join(E, E.c.id == C.c.event_id)
         .where(*conds)
-        .order_by(C.c.known_from, C.c.id, F.c.position)
+        .order_by(*queries.ordered(f.descending, C.c.known_from, C.c.id, F.c.position))
         .limit(limit + 1)
     )
     return conn.execute(stmt).all()

@@ -35,6 +35,9 @@ class TimelineFilter:
     context: str | None = None
     # Events (and their claims) a load changed after this UTC instant (updated_at).
     updated_since: datetime | None = None
+    # `order=desc`: the listing runs newest first, its cursors in that direction. A field,
+    # not a setting, so that a fast path that reads only forwards declines it.
+    descending: bool = False
     # Settings of the query, not filters (never in `active()`):
     # the longest event span per precision (dataset_meta), which bounds overlap scans;
     # None: unknown.

@@ -121,10 +121,27 @@ def event_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
     return conds
 
 
+def ordered(descending: bool, *columns: Any) -> list[Any]:
+    """ORDER BY terms for the listing's direction: `order=desc` reverses every key, ties
+    included, so that a newest-first listing is exactly the oldest-first one reversed."""
+    return [c.desc() for c in columns] if descending else list(columns)
+
+
+def beyond(descending: bool, key: Any, cursor: Any) -> ColumnElement[bool]:
+    """The rows after the cursor in the listing's direction.
+
+    Newest first, callers put it before the date conditions: of several upper bounds on
+    an index's column, SQLite's planner takes the first in the WHERE clause, and with `to`
+    first a deep page would read every entry from `to` down to the cursor."""
+    past: ColumnElement[bool] = key < cursor if descending else key > cursor
+    return past
+
+
 def page_events(
     conn: Connection, f: TimelineFilter, limit: int, after: tuple[date, str] | None
 ) -> Sequence[Any]:
-    """Up to limit + 1 events in timeline order after the cursor (the extra row says 'more').
+    """Up to limit + 1 events in timeline order after the cursor (the extra row says 'more');
+    with `f.descending`, in reverse timeline order, the cursor's rows before it.
 
     With an overlap `from` and known spans, one ordered, limited range scan per precision,
     merged; otherwise a single scan of the (date_earliest, id) index. The statement is built
@@ -148,9 +165,11 @@ def page_events(
 def _page(f: TimelineFilter, v: binds.Binds, dialect: str) -> Select[Any]:
     conds = event_conditions(f)
     if v.has("after_id"):
-        conds.append(tuple_(E.c.date_earliest, E.c.id) > _after(v))
+        past = beyond(v.descending, tuple_(E.c.date_earliest, E.c.id), _after(v))
+        conds.insert(0 if v.descending else len(conds), past)
     if not overlap.bounded(f):
-        return select(E).where(*conds).order_by(E.c.date_earliest, E.c.id).limit(v.param("n"))
+        order = ordered(v.descending, E.c.date_earliest, E.c.id)
+        return select(E).where(*conds).order_by(*order).limit(v.param("n"))
     parts = [
         select(E.c.date_earliest, E.c.id).where(*scan, *conds)
         for scan in overlap.scans(f, E, dates=False)
@@ -163,15 +182,28 @@ def _merged(parts: list[Select[Any]], v: binds.Binds, dialect: str) -> Select[An
     events. SQLite reads plain arms of a union each in its index's order, and each only as
     far as the merge takes rows from it (an arm with its own ORDER BY and LIMIT is sorted,
     so read to its own n matches). PostgreSQL plans the plain union as one sorted append of
-    every arm's matches: there each arm gets its own ORDER BY and LIMIT."""
+    every arm's matches: there each arm gets its own ORDER BY and LIMIT. Newest first, each
+    index is read backwards, and the merge takes the largest keys first."""
+    desc = v.descending
     if dialect == "postgresql":
         parts = [
-            select(part.order_by(*part.selected_columns).limit(v.param("n")).subquery())
+            select(
+                part.order_by(*ordered(desc, *part.selected_columns)).limit(v.param("n")).subquery()
+            )
             for part in parts
         ]
     keys = union_all(*parts).subquery()
-    page = select(keys).order_by(keys.c.date_earliest, keys.c.id).limit(v.param("n")).subquery()
-    return select(E).join(page, E.c.id == page.c.id).order_by(page.c.date_earliest, page.c.id)
+    page = (
+        select(keys)
+        .order_by(*ordered(desc, keys.c.date_earliest, keys.c.id))
+        .limit(v.param("n"))
+        .subquery()
+    )
+    return (
+        select(E)
+        .join(page, E.c.id == page.c.id)
+        .order_by(*ordered(desc, page.c.date_earliest, page.c.id))
+    )
 
 
 def _after(v: binds.Binds) -> ColumnElement[Any]:
@@ -202,7 +234,7 @@ def _actor_page(f: TimelineFilter, v: binds.Binds, dialect: str) -> Select[Any]:
     rest = event_conditions(rest_f)
     key = [AE.c.actor_id == v.param("actor"), *on_row]
     if v.has("after_id"):
-        key.append(tuple_(AE.c.date_earliest, AE.c.event_id) > _after(v))
+        key.append(beyond(v.descending, tuple_(AE.c.date_earliest, AE.c.event_id), _after(v)))
     # Every actor_events row has its event: the join only serves conditions on it.
     joined = AE.join(E, E.c.id == AE.c.event_id) if rest else AE
     parts = [
@@ -249,7 +281,7 @@ def _claimant_page(conn: Connection, f: TimelineFilter, v: binds.Binds) -> Seque
             break
     result.close()
     rows = conn.execute(_EVENTS_BY_ID, {"ids": list(ids)}).all()
-    return sorted(rows, key=event_sort_key)
+    return sorted(rows, key=event_sort_key, reverse=v.descending)
 
 
 _EVENTS_BY_ID = select(E).where(E.c.id.in_(bindparam("ids", expanding=True)))
@@ -258,28 +290,37 @@ _EVENTS_BY_ID = select(E).where(E.c.id.in_(bindparam("ids", expanding=True)))
 def _claimant_keys(f: TimelineFilter, v: binds.Binds, dialect: str) -> Select[Any]:
     """The claimants' claims' (date, event) keys in timeline order."""
     claim = [known_condition(f), *claim_conditions(replace(f, claimants=()))]
+    first: list[ColumnElement[bool]] = []  # before the scan's dates: see `beyond`
     if v.has("after_id"):
-        claim.append(tuple_(C.c.event_date_earliest, C.c.event_id) > _after(v))
+        past = beyond(v.descending, tuple_(C.c.event_date_earliest, C.c.event_id), _after(v))
+        (first if v.descending else claim).append(past)
     rest = event_only_conditions(replace(f, date_from=None, date_to=None, within=False))
     if rest:
         # A lookup of the claim's event, not a join the planner could start from events.
         claim.append(exists(select(1).where(E.c.id == C.c.event_id, *rest)))
     parts = [
         select(C.c.event_date_earliest.label("date_earliest"), C.c.event_id.label("id")).where(
-            C.c.claimant_id == v.param(f"claimant{j}"), *scan, *claim
+            C.c.claimant_id == v.param(f"claimant{j}"), *first, *scan, *claim
         )
         for j in range(len(v.values["claimant_ids"]))
         for scan in overlap.scans(f, C, prefix="event_")
     ]
+    desc = v.descending
     if dialect != "postgresql":
         keys = union_all(*parts).subquery()
-        return select(keys).order_by(keys.c.date_earliest, keys.c.id)
+        return select(keys).order_by(*ordered(desc, keys.c.date_earliest, keys.c.id))
     parts = [
-        select(part.distinct().order_by(*part.selected_columns).limit(v.param("n")).subquery())
+        select(
+            part.distinct()
+            .order_by(*ordered(desc, *part.selected_columns))
+            .limit(v.param("n"))
+            .subquery()
+        )
         for part in parts
     ]
     keys = union_all(*parts).subquery()
-    return select(keys).order_by(keys.c.date_earliest, keys.c.id).limit(v.param("n_keys"))
+    order = ordered(desc, keys.c.date_earliest, keys.c.id)
+    return select(keys).order_by(*order).limit(v.param("n_keys"))
 
 
 def _search_page(
@@ -298,9 +339,11 @@ def _search_page(
             return []
         v = v.plus(first_date=first[0], first_id=first[1])
 
+    # The first and last events in timeline order that may be read; newest first, the
+    # cursor bounds the last instead of the first.
     def start() -> list[ColumnElement[bool]]:
         conds = []
-        if v.has("after_id"):
+        if v.has("after_id") and not f.descending:
             conds.append(tuple_(E.c.date_earliest, E.c.id) > _after(v))
         if f.date_from is not None and f.within:
             conds.append(E.c.date_earliest >= v.param("from"))
@@ -310,7 +353,10 @@ def _search_page(
         return conds
 
     def stop() -> list[ColumnElement[bool]]:
-        return [E.c.date_earliest <= v.param("to")] if v.has("to") else []
+        conds = [E.c.date_earliest <= v.param("to")] if v.has("to") else []
+        if v.has("after_id") and f.descending:
+            conds.append(tuple_(E.c.date_earliest, E.c.id) < _after(v))
+        return conds
 
     rest = replace(f, search=())
     ids = search.event_ids_in_order(
@@ -318,13 +364,15 @@ def _search_page(
     )
     if not ids:
         return []
-    stmt = binds.STATEMENTS.get(("events by id", dialect), _events_by_id)
+    stmt = binds.STATEMENTS.get(
+        ("events by id", dialect, f.descending), lambda: _events_by_id(f.descending)
+    )
     return conn.execute(stmt, {"ids": ids}).all()
 
 
-def _events_by_id() -> Select[Any]:
+def _events_by_id(descending: bool) -> Select[Any]:
     wanted = E.c.id.in_(bindparam("ids", expanding=True))
-    return select(E).where(wanted).order_by(E.c.date_earliest, E.c.id)
+    return select(E).where(wanted).order_by(*ordered(descending, E.c.date_earliest, E.c.id))
 
 
 def _first_overlapping(
@@ -403,7 +451,8 @@ def claims_for_events(
 def page_claims(
     conn: Connection, f: TimelineFilter, limit: int, after: tuple[date, str] | None
 ) -> Sequence[Any]:
-    """Claims matching the filters, in the timeline order of their events, then by id."""
+    """Claims matching the filters, in the timeline order of their events, then by id (both
+    reversed with `f.descending`)."""
     if CLAIMANT_PAGE.applies(f):
         ids = _claimant_page_ids(conn, f, limit, after)
         conds: list[ColumnElement[bool]] = [C.c.id.in_(ids)]
@@ -411,12 +460,12 @@ def page_claims(
     else:
         conds = [known_condition(f), *claim_conditions(f), *event_only_conditions(f)]
     if after is not None:
-        conds.append(tuple_(E.c.date_earliest, C.c.id) > tuple_(*after))
+        conds.append(beyond(f.descending, tuple_(E.c.date_earliest, C.c.id), tuple_(*after)))
     stmt = (
         select(*claim_row_columns())
         .join(E, E.c.id == C.c.event_id)
         .where(*conds)
-        .order_by(E.c.date_earliest, C.c.id)
+        .order_by(*ordered(f.descending, E.c.date_earliest, C.c.id))
         .limit(limit + 1)
     )
     return conn.execute(stmt).all()
@@ -435,10 +484,11 @@ def claim_row_columns() -> list[Any]:
     ]
 
 
-# Claims alone (no event filter): their claimants' index on (claimant, event date, id).
+# Claims alone (no event filter): their claimants' index on (claimant, event date, id),
+# read either way.
 CLAIMANT_PAGE = Capability(
     "claims by claimant",
-    CLAIM_FILTERS | {"known_as_of"},
+    CLAIM_FILTERS | {"known_as_of", "descending"},
     lambda f: bool(f.claimants),
     derived=False,
 )
@@ -449,21 +499,23 @@ def _claimant_page_ids(
 ) -> list[str]:
     """The page's claim ids when only claim conditions apply: one ordered range scan of
     (claimant_id, event_date_earliest, id) per claimant included, merged."""
+    desc = f.descending
     conds = [known_condition(f), *claim_conditions(f)]
     if after is not None:
-        conds.append(tuple_(C.c.event_date_earliest, C.c.id) > tuple_(*after))
+        conds.append(beyond(desc, tuple_(C.c.event_date_earliest, C.c.id), tuple_(*after)))
     parts = [
         select(
             select(C.c.id, C.c.event_date_earliest)
             .where(C.c.claimant_id == claimant, *conds)
-            .order_by(C.c.event_date_earliest, C.c.id)
+            .order_by(*ordered(desc, C.c.event_date_earliest, C.c.id))
             .limit(limit + 1)
             .subquery()
         )
         for claimant in f.ids(f.claimants)
     ]
     merged = union_all(*parts).subquery()
-    stmt = select(merged.c.id).order_by(merged.c.event_date_earliest, merged.c.id).limit(limit + 1)
+    order = ordered(desc, merged.c.event_date_earliest, merged.c.id)
+    stmt = select(merged.c.id).order_by(*order).limit(limit + 1)
     return list(conn.execute(stmt).scalars())
 
 

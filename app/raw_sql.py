@@ -92,12 +92,14 @@ def page_statement(
     within: bool,
     has_after: bool,
     types: int = 0,  # how many event types (:t0, …) the events may be of
+    descending: bool = False,
 ) -> tuple[TextualSelect, str]:
     """The page's statement, typed for SQLAlchemy (PostgreSQL), and its SQL text for
     SQLite's own cursor: one range scan per key and precision, merged in timeline order,
     joined to the events' stored bodies. `floors` empty: one scan, in (date_earliest, id)
-    order."""
+    order. `descending`: every scan, merge and cursor reversed (`order=desc`)."""
     table, key, pre, distinct, id_column = _SOURCES[source]
+    desc, past = (" DESC", "<") if descending else ("", ">")
     earliest, latest = f"{pre}date_earliest", f"{pre}date_latest"
     common = []
     if has_from:
@@ -107,14 +109,16 @@ def page_statement(
         if within:
             common.append(f"{latest} <= :to")
     if has_after:
-        common.append(f"({earliest}, {key}) > (:after_date, :after_id)")
+        # Newest first, before `to`: SQLite bounds its scan by the first upper bound given.
+        after = f"({earliest}, {key}) {past} (:after_date, :after_id)"
+        common.insert(0 if descending else len(common), after)
     if types:
         common.append(f"{pre}type IN ({', '.join(f':t{j}' for j in range(types))})")
     by_key = [[f"{id_column} = :k{j}"] for j in range(keys)] or [[]]
 
     def branch(conds: list[str], ordered: bool = True) -> str:
         where = f" WHERE {' AND '.join(conds)}" if conds else ""
-        order = f" ORDER BY {earliest}, {key} LIMIT :n" if ordered else ""
+        order = f" ORDER BY {earliest}{desc}, {key}{desc} LIMIT :n" if ordered else ""
         return (
             f"SELECT {distinct}{earliest} AS date_earliest, {key} AS event_id FROM {table}"
             f"{where}{order}"
@@ -129,7 +133,7 @@ def page_statement(
             if has_floor:
                 conds.append(f"{earliest} >= :floor{i}")
             branches.append(conds)
-    merged = "ORDER BY date_earliest, event_id LIMIT :n"
+    merged = f"ORDER BY date_earliest{desc}, event_id{desc} LIMIT :n"
     if len(branches) == 1:
         picked = branch(branches[0])
     else:
@@ -139,7 +143,7 @@ def page_statement(
     def joined(picked: str) -> str:
         return (
             f"SELECT p.date_earliest, p.event_id, j.body FROM ({picked}) AS p JOIN event_json "
-            "AS j ON j.event_id = p.event_id ORDER BY p.date_earliest, p.event_id"
+            f"AS j ON j.event_id = p.event_id ORDER BY p.date_earliest{desc}, p.event_id{desc}"
         )
 
     # SQLite merges plain arms in their indexes' order and reads each only as far as the
@@ -154,7 +158,7 @@ def page_statement(
         lazy = (
             "SELECT u.date_earliest, u.event_id, (SELECT j.body FROM event_json AS j "
             f"WHERE j.event_id = u.event_id) FROM ({arms}) AS u "
-            "ORDER BY u.date_earliest, u.event_id"
+            f"ORDER BY u.date_earliest{desc}, u.event_id{desc}"
         )
     else:
         lazy = joined(f"SELECT * FROM ({arms}) AS u {merged}")

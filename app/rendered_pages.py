@@ -36,14 +36,28 @@ from app.overlap import earliest_floor
 # each holds its events' dates and types.
 PAGE = Capability(
     "one-statement page",
-    frozenset({"actors", "claimants", "documents", "date_from", "date_to", "within", "types"}),
+    frozenset(
+        {"actors", "claimants", "documents", "date_from", "date_to", "within", "types"}
+        | {"descending"}
+    ),
     also=lambda f: len(f.actors) + len(f.claimants) + len(f.documents) <= 1,
 )
-# Filters that leave each event's JSON as stored: they choose events, not claims.
+# Filters that leave each event's JSON as stored: they choose events, not claims (or, for
+# `descending`, their order).
 STORED_BODIES = Capability(
     "stored bodies",
     frozenset(
-        {"actors", "date_from", "date_to", "within", "types", "search", "locations", "context"}
+        {
+            "actors",
+            "date_from",
+            "date_to",
+            "within",
+            "types",
+            "search",
+            "locations",
+            "context",
+            "descending",
+        }
     ),
 )
 # Any filter: the stored bodies with each claim's `matched` set, and the claims not yet
@@ -54,7 +68,8 @@ PATCHED_BODIES = Capability("stored bodies, claims patched", filter_names())
 def page(
     conn: Connection, f: TimelineFilter, limit: int, after: tuple[date, str] | None
 ) -> list[Any]:
-    """Up to limit + 1 rows of (date_earliest, event_id, body) in timeline order."""
+    """Up to limit + 1 rows of (date_earliest, event_id, body) in timeline order (reversed
+    with `f.descending`)."""
     assert f.spans is not None
     params: dict[str, Any] = {"n": limit + 1, "from": f.date_from, "to": f.date_to}
     source: raw_sql.PageSource
@@ -87,7 +102,7 @@ def page(
             floors.append(floor is not None)
     stmt, sql = raw_sql.page_statement(
         source, len(keys), tuple(floors), f.date_from is not None, f.date_to is not None,
-        f.within, after is not None, len(types),
+        f.within, after is not None, len(types), f.descending,
     )  # fmt: skip
     bound = {k: v for k, v in params.items() if v is not None}
     rows: Sequence[Any]

@@ -166,7 +166,8 @@ def event_ids_in_order(
     Entries are numbered in timeline order, each event's together (see `fill`), so reading
     the index's matches by entry id reads the events in timeline order, and the page is
     full after its first few matches however common the words. The start and stop events
-    bound the entry ids read, so the date range and the cursor cost one lookup each.
+    bound the entry ids read, so the date range and the cursor cost one lookup each. With
+    `v.descending` the entries are read by decreasing id, from the stop event back.
 
     The conditions are built from `v`'s named parameters (app/binds.py), and only when
     this shape of request has no statement yet: each statement is kept per shape and run
@@ -178,17 +179,23 @@ def event_ids_in_order(
     if lo is _EMPTY or hi is _EMPTY:
         return []
     values = {**v.values, "search": _query_text(found, postgres), "chunk": CHUNK * n}
-    if hi is not None:
-        values["hi"] = hi
+    # Read from one bound towards the other (`end`), past the entries read (`past`).
+    end: int | None
+    past: int | None
+    if v.descending:
+        end, past = lo, None if hi is None else hi + 1
+    else:
+        end, past = hi, None if lo is None else lo - 1
+    if end is not None:
+        values["end_entry"] = end
     ids: list[str] = []
-    after = None if lo is None else lo - 1
     while len(ids) < n:
-        if after is not None:
-            values["after_entry"] = after
-        below_hi, above = hi is not None, after is not None
+        if past is not None:
+            values["past_entry"] = past
+        ended, passed = end is not None, past is not None
         stmt = binds.STATEMENTS.get(
-            v.shape(*kind, "entries", below_hi, above),
-            lambda: _entries(v, postgres, conds(), below_hi, above),  # noqa: B023 (run at once)
+            v.shape(*kind, "entries", ended, passed),
+            lambda: _entries(v, postgres, conds(), ended, passed),  # noqa: B023 (run at once)
         )
         rows = conn.execute(stmt, values).all()
         for _, event_id in rows:
@@ -196,7 +203,7 @@ def event_ids_in_order(
                 ids.append(event_id)
         if len(rows) < values["chunk"]:
             break
-        after = rows[-1][0]
+        past = rows[-1][0]
     return ids[:n]
 
 
@@ -208,11 +215,12 @@ def _entries(
     v: binds.Binds,
     postgres: bool,
     conds: list[ColumnElement[bool]],
-    below_hi: bool,
-    after_entry: bool,
+    ended: bool,
+    passed: bool,
 ) -> Select[Any]:
-    """Entry ids and their events, in entry order: the `chunk` next matches of the words
-    (`search`) that satisfy `conds`, above `after_entry` and up to `hi` when given."""
+    """Entry ids and their events, in entry order (decreasing with `v.descending`): the
+    `chunk` next matches of the words (`search`) that satisfy `conds`, beyond `past_entry`
+    and up to `end_entry` when given."""
     entry_id = S.c.id if postgres else _FTS.c.rowid
     source = S.join(E, E.c.id == S.c.event_id)
     if not postgres:
@@ -220,13 +228,15 @@ def _entries(
     where = [_match_clause(postgres), *conds]
     if v.has("known"):
         where.append(S.c.known_from.is_(None) | (S.c.known_from <= v.param("known")))
-    if below_hi:
-        where.append(entry_id <= bindparam("hi"))
-    if after_entry:
-        where.append(entry_id > bindparam("after_entry"))
+    end, past = bindparam("end_entry", type_=Integer), bindparam("past_entry", type_=Integer)
+    if ended:
+        where.append(entry_id >= end if v.descending else entry_id <= end)
+    if passed:
+        where.append(entry_id < past if v.descending else entry_id > past)
+    order = entry_id.desc() if v.descending else entry_id
     return (
         select(entry_id, S.c.event_id).select_from(source)
-        .where(*where).order_by(entry_id).limit(bindparam("chunk"))
+        .where(*where).order_by(order).limit(bindparam("chunk"))
     )  # fmt: skip
 
 

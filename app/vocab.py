@@ -55,6 +55,14 @@ class ContextFilter(StrEnum):
     only = "only"
 
 
+class Order(StrEnum):
+    """Which way a listing runs: `asc` (oldest first, the default) or `desc` (newest first):
+    by the event's earliest date, then id (on /figures, by the day a figure became known)."""
+
+    asc = "asc"
+    desc = "desc"
+
+
 class ActorKind(StrEnum):
     """What sort of actor this is. `unattributed` is the one pseudo-actor that claims a
     document's own narration when its outlet is unknown; `coalition` is a grouping of states

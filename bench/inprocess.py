@@ -2,11 +2,12 @@
 shape's time goes without a server, wrk or a second core.
 
     python bench/inprocess.py --db /tmp/10k.db --shapes via_quarter,hedge_actor [-n 300]
-        [--profile] [--sort tottime] [--lines 40]
+        [--order desc] [--profile] [--sort tottime] [--lines 40]
 
 Each shape's n distinct URLs (bench/mix.py's, same seed) go through the whole ASGI app
 (middlewares, the fast route, FastAPI) in this thread: FastAPI's thread-pool hop is made
-inline so that cProfile sees the handlers. Response cache off. Run it with PYTHONPATH set to
+inline so that cProfile sees the handlers. Response cache off. `--order desc` asks each URL
+newest first (a paged shape's cursor then in that direction). Run it with PYTHONPATH set to
 another checkout, from that checkout's folder, to compare builds:
 `cd /tmp/before && PYTHONPATH=. python /path/to/bench/inprocess.py …`. Times are process CPU, without HTTP parsing.
 """
@@ -15,11 +16,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import cProfile
+import json
 import os
 import pstats
 import time
+import urllib.parse
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +34,18 @@ import httpx
 import starlette.concurrency
 
 from bench import mix
+
+
+def _path(ask: mix.Ask, order: str) -> str:
+    """The shape's URL, newest first with `order` desc: its cursor made in that direction
+    (a desc cursor carries a fourth element, app/cursor.py)."""
+    if order == "asc":
+        return ask.path()
+    extra = [("order", "desc")]
+    if ask.cursor is not None and ask.cursor[0]:
+        raw = json.dumps(["events", *ask.cursor, "desc"], separators=(",", ":")).encode()
+        extra.append(("cursor", base64.urlsafe_b64encode(raw).decode().rstrip("=")))
+    return replace(ask, cursor=None).path() + "&" + urllib.parse.urlencode(extra)
 
 
 async def _inline(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -61,6 +78,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--shapes", default=",".join(s.key for s in mix.SHAPES))
     parser.add_argument("-n", type=int, default=300, help="distinct URLs per shape")
+    parser.add_argument("--order", choices=("asc", "desc"), default="asc")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--lines", type=int, default=40)
@@ -72,7 +90,8 @@ def main() -> None:
 
     pool = mix.load_pool(args.db, 1, 4000)
     for key in args.shapes.split(","):
-        paths = [ask.path() for ask in mix.shape_asks(mix.BY_KEY[key], pool, 1, args.n)]
+        asks = mix.shape_asks(mix.BY_KEY[key], pool, 1, args.n)
+        paths = [_path(ask, args.order) for ask in asks]
         app = create_app(f"sqlite:///{args.db}")
         profile = cProfile.Profile() if args.profile else None
         spent = asyncio.run(_run(app, paths, profile))

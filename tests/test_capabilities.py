@@ -44,6 +44,7 @@ SEEDS: dict[str, list[str]] = {
     # Every record is stamped at its load: before it selects all, after it none (which a
     # fast path that ignored the filter would not answer).
     "updated_since": ["1999-12-31T23:00:00.5-01:00", "2999-01-01"],
+    "order": ["desc", "asc"],
 }
 GENERATED: dict[str, list[str]] = {
     **SEEDS,
@@ -85,7 +86,7 @@ def test_active_filters_come_from_the_fields() -> None:
     everything = TimelineFilter(
         actors=(object(),), claimants=(object(),), via=(object(),), sources=(object(),),  # type: ignore[arg-type]
         date_from=1, date_to=1, within=True, types=("x",), documents=("x",), hedges=("x",),  # type: ignore[arg-type]
-        known_as_of=1, search=("x",), locations=(" x ",), context="only", updated_since=1, spans=(), fresh=True,  # type: ignore[arg-type]
+        known_as_of=1, search=("x",), locations=(" x ",), context="only", updated_since=1, descending=True, spans=(), fresh=True,  # type: ignore[arg-type]
         fast=True,
     )  # fmt: skip
     assert everything.active() == filter_names()

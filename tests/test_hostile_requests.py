@@ -291,6 +291,41 @@ def test_forged_and_truncated_cursors(api: httpx.Client) -> None:
     check(api.get("/events", params={"cursor": cursor}), {200}, "the real cursor")
 
 
+def test_forged_cursors_newest_first(api: httpx.Client) -> None:
+    """A newest-first cursor holds a fourth element, "desc": anything else there, a cut
+    one, or a cursor of the other order is a 422; the real one pages."""
+    desc = {"order": "desc"}
+    cursor = api.get("/events", params={**desc, "limit": 2}).json()["next_cursor"]
+    asc_cursor = api.get("/events", params={"limit": 2}).json()["next_cursor"]
+
+    def b64(value: bytes) -> str:
+        return base64.urlsafe_b64encode(value).decode()
+
+    forged = [
+        cursor[:-1], cursor[:-4], cursor[:5], cursor[::-1],
+        b64(b'["events", "2024-01-01", "x", "asc"]'),
+        b64(b'["events", "2024-01-01", "x", "desc", "desc"]'),
+        b64(b'["events", "2024-01-01", "x", 1]'),
+        b64(b'["events", "2024-01-01", "x", null]'),
+        b64(b'["events", "2024-01-01", "\\u0000", "desc"]'),
+        b64(b'["events", "2024-02-30", "x", "desc"]'),
+        claims := b64(b'["claims", "2024-01-01", "x", "desc"]'),  # /claims' own
+    ]  # fmt: skip
+    for value in forged:
+        for path in ("/events", "/claims", "/timeline"):
+            response = api.get(path, params={**desc, "cursor": value})
+            check(response, {200, 422}, f"{path} desc cursor {value[:40]!r}")
+            if value not in (cursor[:-1], cursor[::-1]) and (value, path) != (claims, "/claims"):
+                assert response.status_code == 422, (path, value)
+    for params, issued in (({**desc, "cursor": asc_cursor}, "asc"), ({"cursor": cursor}, "desc")):
+        response = api.get("/events", params=params)
+        check(response, {422}, f"a cursor of order={issued} in the other order")
+        assert f"issued for order={issued}" in response.json()["detail"]
+    for order in ("DESC", "descending", "", "asc,desc", "1"):
+        check(api.get("/events", params={"order": order}), {422}, f"order={order!r}")
+    check(api.get("/events", params={**desc, "cursor": cursor}), {200}, "the real cursor")
+
+
 def test_impossible_and_extreme_dates(api: httpx.Client) -> None:
     for name in ("from", "to", "known_as_of"):
         for value in DATES:

@@ -171,6 +171,12 @@ def test_each_enum_is_one_component(spec: dict[str, Any]) -> None:
         ]
         assert param["schema"]["$ref"] == date_match["$ref"]
     assert schemas["ResolvedFilters"]["properties"]["date_match"]["$ref"] == date_match["$ref"]
+    # `order` likewise: one Order component, asc first (the default).
+    assert schemas["Order"]["enum"] == ["asc", "desc"]
+    for path in LISTINGS:
+        (param,) = [p for p in spec["paths"][path]["get"]["parameters"] if p["name"] == "order"]
+        assert param["schema"]["$ref"] == "#/components/schemas/Order"
+        assert param["schema"]["default"] == "asc"
 
 
 def test_caching_and_paging_headers_are_declared(spec: dict[str, Any]) -> None:

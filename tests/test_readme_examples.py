@@ -121,3 +121,15 @@ def test_the_first_example_shows_troop_news(api: httpx.Client) -> None:
     assert [(e["id"], e["context"]) for e in events] == [
         ("dprk-instructors-in-occupied-ukraine", False), ("dprk-deployment-to-russia-2024", False),
     ]  # fmt: skip
+
+
+def test_the_newest_first_example_lists_the_last_events_reversed(
+    tools: None, seeded_sqlite_server: str
+) -> None:
+    line = next(line for line in EXAMPLES if "order=desc" in line)
+    command = line.replace(README_BASE, seeded_sqlite_server)
+    out = subprocess.run(["bash", "-euo", "pipefail", "-c", command], capture_output=True,
+                         text=True, timeout=60, check=True).stdout  # fmt: skip
+    newest = [event["id"] for event in json.loads(out)["data"]]
+    every = httpx.get(f"{seeded_sqlite_server}/events", params={"actor": "DPRK", "limit": 500})
+    assert newest == [event["id"] for event in every.json()["data"]][:-4:-1]

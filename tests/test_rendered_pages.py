@@ -90,7 +90,7 @@ def _filter(conn: Connection, spec: dict[str, Any]) -> TimelineFilter:
         actors=actors, claimants=claimants, documents=documents,
         date_from=spec.get("from"), date_to=spec.get("to"),
         within=spec.get("within", False), types=spec.get("types", ()),
-        spans=tuple(sorted(meta.spans.items())), fresh=meta.derived, fast=True,
+        descending=spec.get("descending", False), spans=tuple(sorted(meta.spans.items())), fresh=meta.derived, fast=True,
     )  # fmt: skip
 
 
@@ -129,22 +129,30 @@ def generated(engine: Engine, database_url: str) -> Engine:
     return engine
 
 
-@pytest.mark.parametrize("spec", FILTERS + DOCUMENT_FILTERS + TYPED_CLAIMANT_FILTERS, ids=str)
+# Each of them newest first too (`order=desc`): every scan and merge read backwards.
+SEED_SPECS = FILTERS + DOCUMENT_FILTERS + TYPED_CLAIMANT_FILTERS
+SEED_SPECS += [{**spec, "descending": True} for spec in SEED_SPECS]
+
+
+@pytest.mark.parametrize("spec", SEED_SPECS, ids=str)
 def test_fast_path_equals_general_path_on_the_seeds(seeded: Engine, spec: dict[str, Any]) -> None:
     with seeded.connect() as conn:
         for limit in (1, 7, 50):
             seen = _pages_agree(conn, spec, limit)
-            assert seen or spec in FILTERS
+            assert seen or {k: v for k, v in spec.items() if k != "descending"} in FILTERS
 
 
 def test_fast_path_equals_general_path_on_generated_data(generated_engine: Engine) -> None:
     with generated_engine.connect() as conn:
         totals = [_pages_agree(conn, spec, 97) for spec in FILTERS]
+        newest_first = [_pages_agree(conn, {**spec, "descending": True}, 97) for spec in FILTERS]
+        assert newest_first == totals
         # A generated claimant with its sub-actors, with one type and with two.
         for types in (("statement",), ("combat", "casualties")):
-            for within in (False, True):
+            for within, descending in ((False, False), (True, False), (False, True)):
                 spec = {"claimant": "kor", "types": types, "within": within,
-                        "from": date(2023, 1, 1), "to": date(2024, 6, 30)}  # fmt: skip
+                        "from": date(2023, 1, 1), "to": date(2024, 6, 30),
+                        "descending": descending}  # fmt: skip
                 assert _pages_agree(conn, spec, 23)
         # The documents with the most claims, and one claimed on several events.
         busiest = conn.execute(
@@ -156,6 +164,7 @@ def test_fast_path_equals_general_path_on_generated_data(generated_engine: Engin
         for doc in busiest:
             for limit in (1, 3):
                 assert _pages_agree(conn, {"document": doc}, limit)
+                assert _pages_agree(conn, {"document": doc, "descending": True}, limit)
     assert totals[0] == 2000 and all(totals), totals
 
 

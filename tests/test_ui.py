@@ -186,8 +186,9 @@ def test_claims_the_claim_filters_did_not_select_say_so(api: httpx.Client) -> No
     assert set(shown.values()) == {True, False}
 
 
-def test_paging_follows_the_api_cursor(api: httpx.Client) -> None:
-    params = {"actor": "DPRK", "limit": 7}
+@pytest.mark.parametrize("order", [{}, {"order": "desc"}], ids=["asc", "desc"])
+def test_paging_follows_the_api_cursor(api: httpx.Client, order: dict[str, str]) -> None:
+    params = {"actor": "DPRK", "limit": 7, **order}
     seen: list[str] = []
     url: str | None = "/ui"
     first = True
@@ -201,9 +202,24 @@ def test_paging_follows_the_api_cursor(api: httpx.Client) -> None:
             assert parse_qs(urlsplit(link.attrs["href"]).query)["cursor"] == [
                 api_page["next_cursor"]
             ]
+            # The form shows the order chosen.
+            options = doc.one("select", name="order").all("option")
+            chosen = [o.attrs["value"] for o in options if "selected" in o.attrs]
+            assert chosen == (["desc"] if order else [])
         first = False
         url = links[0].attrs["href"] if links else None
-    assert seen == [e["id"] for e in page_rows(api, "/events", params)]
+    # Each page grouped by date as /timeline groups it (newest first, a page's events of one
+    # date can be apart, and are then shown together).
+    timeline: list[str] = []
+    query: dict[str, Any] = dict(params)
+    while True:
+        body = api.get("/timeline", params=query).json()
+        timeline += [e["id"] for group in body["groups"] for e in group["events"]]
+        if body["next_cursor"] is None:
+            break
+        query["cursor"] = body["next_cursor"]
+    assert seen == timeline
+    assert sorted(seen) == sorted(e["id"] for e in page_rows(api, "/events", params))
     assert len(seen) > 7
 
 
@@ -220,6 +236,7 @@ def test_paging_follows_the_api_cursor(api: httpx.Client) -> None:
         ({"known_as_of": "2024-10"}, 422, "known_as_of: '2024-10' is not a day: use YYYY-MM-DD"),
         ({"actr": "DPRK"}, 400, "unknown parameter 'actr'; this page reads: actor,"),
         ({"cursor": "nope"}, 422, "cursor: "),
+        ({"order": "newest"}, 422, "order: 'newest' is not one of asc, desc"),
         ({"limit": "0"}, 422, "limit: '0' is not a whole number from 1 to 500"),
         ({"limit": "\u0661\u0660"}, 422, "is not a whole number from 1 to 500"),
     ],
@@ -232,7 +249,7 @@ def test_a_refused_filter_is_a_message_on_the_page(
     assert message in squash(alert.text())
     # The form shows back what was typed, so it can be corrected.
     name, value = next(iter(params.items()))
-    if name not in ("cursor", "limit", "type", "actr"):
+    if name not in ("cursor", "limit", "type", "actr", "order"):
         assert any(i.attrs.get("value") == value for i in doc.all("input", name=name))
 
 

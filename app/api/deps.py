@@ -25,7 +25,7 @@ from app.dataset_meta import Meta
 from app.edtf import EdtfError, parse_edtf
 from app.filters import TimelineFilter
 from app.state import AppState, Catalog, UnknownPlaceError
-from app.vocab import ContextFilter, DateMatch, EventType, Hedge
+from app.vocab import ContextFilter, DateMatch, EventType, Hedge, Order
 
 MAX_LIMIT = 500
 DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}){0,2}$"
@@ -95,6 +95,7 @@ PARAM_FIELDS = {
     "claimant": "claimants", "via": "via", "source": "sources", "type": "types",
     "document": "documents", "hedge": "hedges", "known_as_of": "known_as_of", "q": "search",
     "location": "locations", "context": "context", "updated_since": "updated_since",
+    "order": "descending",
 }  # fmt: skip
 FILTER_PARAMS = tuple(PARAM_FIELDS)
 PAGE_PARAMS = ("limit", "cursor")
@@ -211,6 +212,7 @@ class FilterInput:
     locations: tuple[tuple[str, str], ...] = ()
     context: str | None = None
     updated_since: datetime | None = None
+    descending: bool = False
 
     def resolve(self, session: Session) -> TimelineFilter:
         if self.documents:
@@ -264,6 +266,7 @@ class FilterInput:
             locations=tuple(dict.fromkeys(key for _, key in self.locations)),
             context=self.context,
             updated_since=self.updated_since,
+            descending=self.descending,
             spans=tuple(sorted(spans.items())) if spans is not None else None,
             fresh=meta.derived,
             fast=fast,
@@ -371,6 +374,15 @@ def timeline_filter(
             examples=["2026-12-07T19:52:51Z"],
         ),
     ] = None,
+    order: Annotated[
+        Order,
+        Query(
+            description="`asc` (default): oldest first; `desc`: newest first, by the same "
+            "keys reversed (the event's earliest date, then id; on /figures, the day the "
+            "figure became known). A `cursor` continues in the order it was issued for. "
+            "Counts (/events/facets, /figures/quantities) are the same either way"
+        ),
+    ] = Order.asc,
 ) -> FilterInput:
     date_from, date_to = date_bound("from", from_, end=False), date_bound("to", to, end=True)
     if date_from is not None and date_to is not None and date_from > date_to:
@@ -383,6 +395,7 @@ def timeline_filter(
         locations=tuple((value, _place_key(value)) for value in location),
         context=context.value if context is not None else None,
         updated_since=instant("updated_since", updated_since),
+        descending=order == Order.desc,
     )  # fmt: skip
 
 
@@ -418,11 +431,11 @@ CursorParam = Annotated[
 ]
 
 
-def decode(kind: str, cursor: str | None) -> tuple[date, str] | None:
+def decode(kind: str, cursor: str | None, descending: bool = False) -> tuple[date, str] | None:
     if cursor is None:
         return None
     try:
-        decoded = decode_cursor(kind, cursor)
+        decoded = decode_cursor(kind, cursor, descending)
     except CursorError as exc:
         raise invalid_parameter("cursor", str(exc), cursor) from None
     if not storable(decoded[1]):

@@ -103,9 +103,10 @@ class _Request:
         if not LIMIT.fullmatch(limit) or int(limit) > MAX_LIMIT:
             raise Declined
         try:
-            self.cursor: tuple[date, str] | None = decode("events", values.pop("cursor", None))
+            cursor = values.pop("cursor", None)
             # The FastAPI route's own parsing, so that the two read a value alike.
             self.input: FilterInput = timeline_filter(**filter_arguments(values))
+            self.cursor: tuple[date, str] | None = decode("events", cursor, self.input.descending)
         except (ProblemError, TypeError, ValueError):
             raise Declined from None
         self.limit = int(limit)
@@ -129,7 +130,7 @@ class _Request:
         token = url = None
         if len(rows) > self.limit:
             rows = rows[: self.limit]
-            token = encode_cursor("events", rows[-1][0], rows[-1][1])
+            token = encode_cursor("events", rows[-1][0], rows[-1][1], f.descending)
             url = str(URL(scope=self.scope).include_query_params(cursor=token))
             headers.append((b"link", f'<{url}>; rel="next"'.encode("latin-1")))
         key = (self.meta.version, f)

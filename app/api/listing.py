@@ -70,7 +70,7 @@ class Listing:
             token = url = None
             if len(rows) > self.limit:
                 rows = rows[: self.limit]
-                token = encode_cursor(kind, *sort_key(rows[-1]))
+                token = encode_cursor(kind, *sort_key(rows[-1]), f.descending)
                 url = str(self.request.url.include_query_params(cursor=token))
                 headers["Link"] = f'<{url}>; rel="next"'
             body = {"next_cursor": token, "next": url, **build(session, f, rows)}
@@ -100,13 +100,13 @@ def echo(index: ActorIndex, f: TimelineFilter) -> schemas.ResolvedFilters:
 async def events_listing(
     request: Request, f: FilterDep, limit: LimitParam = 50, cursor: CursorParam = None
 ) -> Listing:
-    return Listing(request, f, limit, decode("events", cursor))
+    return Listing(request, f, limit, decode("events", cursor, f.descending))
 
 
 async def claims_listing(
     request: Request, f: FilterDep, limit: LimitParam = 50, cursor: CursorParam = None
 ) -> Listing:
-    return Listing(request, f, limit, decode("claims", cursor))
+    return Listing(request, f, limit, decode("claims", cursor, f.descending))
 
 
 EventsListing = Annotated[Listing, Depends(events_listing)]

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from app.api.deps import FILTER_PARAMS, MAX_LIMIT, FilterInput, filter_arguments, timeline_filter
 from app.api.problems import ProblemError
-from app.vocab import ContextFilter, DateMatch, EventType, Hedge
+from app.vocab import ContextFilter, DateMatch, EventType, Hedge, Order
 
 PAGE_SIZE = 50
 
@@ -98,7 +98,8 @@ class Query:
 
 def _refused(name: str, values: list[str]) -> str:
     allowed = {
-        "type": EventType, "hedge": Hedge, "date_match": DateMatch, "context": ContextFilter
+        "type": EventType, "hedge": Hedge, "date_match": DateMatch, "context": ContextFilter,
+        "order": Order,
     }.get(name)  # fmt: skip
     bad = ", ".join(map(repr, values))
     if allowed is None:

@@ -90,7 +90,8 @@ def timeline(request: Request) -> Response:
         context: dict[str, Any] = {"root": root, "query": _given(request), **_choices(s)}
         try:
             query = Query.of(request.query_params.multi_items(), TIMELINE_PARAMS)
-            f, limit, cursor = _resolved(s, query), query.limit(), _cursor(query.first("cursor"))
+            f, limit = _resolved(s, query), query.limit()
+            cursor = _cursor(query.first("cursor"), f.descending)
         except PageInputError as exc:
             return page("timeline.html", exc.status, error=str(exc), groups=[], next_url=None,
                         why_empty=None, languages={}, **context)  # fmt: skip
@@ -98,7 +99,7 @@ def timeline(request: Request) -> Response:
         next_url = None
         if len(rows) > limit:
             rows = rows[:limit]
-            token = encode_cursor("events", *queries.event_sort_key(rows[-1]))
+            token = encode_cursor("events", *queries.event_sort_key(rows[-1]), f.descending)
             next_url = root + query.without("cursor").url("/ui", cursor=token)
         events = build_events(s.conn, s.index, f, rows)
         quoted = languages(s.conn, (c["document"]["id"] for e in events for c in e["claims"]))
@@ -113,9 +114,9 @@ def timeline(request: Request) -> Response:
                 why_empty=why_empty, languages=quoted, **context)  # fmt: skip
 
 
-def _cursor(token: str | None) -> Any:
+def _cursor(token: str | None, descending: bool) -> Any:
     try:
-        return decode("events", token)
+        return decode("events", token, descending)
     except ProblemError as exc:
         raise PageInputError(exc.detail, exc.status) from None
 
@@ -123,7 +124,8 @@ def _cursor(token: str | None) -> Any:
 def _why_empty(s: Session, query: Query) -> dict[str, Any]:
     """Which filters, each dropped alone, would let events through: one query of one row per
     filter, each filter read as the API reads it."""
-    names = list(dict.fromkeys(name for name, _ in query.pairs))
+    # The order chooses no events: dropping it frees none.
+    names = list(dict.fromkeys(name for name, _ in query.pairs if name != "order"))
     freeing = []
     for name in names:
         rest = query.without(name)

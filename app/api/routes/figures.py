@@ -61,7 +61,7 @@ async def figures_listing(
     cursor: CursorParam = None,
 ) -> FiguresListing:
     quantities = tuple(q.value for q in quantity)
-    listing = FiguresListing(request, f, limit, decode("figures", cursor), quantities)
+    listing = FiguresListing(request, f, limit, decode("figures", cursor, f.descending), quantities)
     _after(listing.cursor)  # a forged cursor is a 422 before any query
     return listing
 
