@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from app import queries
+from app import corroboration, queries
 from app.actor_index import ActorIndex
 from app.edtf import human_label, parse_edtf
 from app.filters import TimelineFilter
@@ -94,7 +94,7 @@ def event_json(index: ActorIndex, r: Any, actors: Sequence[Any], claims: list[Js
         "id": r.id, "type": r.type, "title": r.title, "summary": r.summary,
         "date": {**event_date(r), "basis": r.date_basis}, "location": location,
         "actors": [{**actor_ref(index, a.actor_id), "role": a.role} for a in actors],
-        "claims": claims,
+        **corroboration.summary(claims), "claims": claims,
     }  # fmt: skip
 
 
@@ -167,6 +167,7 @@ def build_timeline_groups(events: list[Json]) -> list[Json]:
                 for c in event["claims"] for f in c["figures"]
             ],
             "matched_claim_ids": [c["id"] for c in event["claims"] if c["matched"]],
+            **{k: event[k] for k in ("support", "contested", "contested_by")},
         }  # fmt: skip
         group = groups.setdefault(
             date_["edtf"], {"label": human_label(date_["edtf"]), "date": date_, "events": []}

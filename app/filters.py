@@ -29,6 +29,11 @@ class TimelineFilter:
     search: tuple[str, ...] = ()
     # Places as word sequences (location_key), any of which the event's location holds.
     locations: tuple[str, ...] = ()
+    # Events asserted by at least this many distinct claimants (app/corroboration.py).
+    min_claimants: int | None = None
+    # "true" or "false": whether the event is contested. Not a bool, because `active()`
+    # reads False as "not set" and a fast path would then ignore `contested=false`.
+    contested: str | None = None
     # Context for the query, not filters (never in `active()`):
     # the longest event span per precision (dataset_meta), which bounds overlap scans;
     # None: unknown.

@@ -186,6 +186,10 @@ def problem_json(
     )
 
 
+# What pydantic's message leaves out: the values it would accept.
+_ALLOWED = {"bool_parsing": "; use true or false"}
+
+
 def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
     out = []
     for error in exc.errors():
@@ -196,7 +200,7 @@ def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
             FieldProblem(
                 name=name,
                 location=location,
-                reason=error.get("msg", "invalid"),
+                reason=error.get("msg", "invalid") + _ALLOWED.get(error.get("type", ""), ""),
                 value=error.get("input")
                 if isinstance(error.get("input"), (str, int, float))
                 else None,
