@@ -10,12 +10,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete
+from sqlalchemy import Engine, delete, select, text
 
 from app import corroboration
 from app.db import make_engine
 from app.main import create_app
-from app.models import dataset_meta_table
+from app.models import claim_conflicts_table, dataset_meta_table
 from tests import seedtools
 from tests.conftest import migrate_and_load, page_ids, page_rows
 
@@ -200,6 +200,41 @@ def test_fast_paths_answer_as_the_general_path(loaded_url: str) -> None:
                 expected = general.get(path, params=params)
                 assert expected.status_code == 200, (path, params)
                 assert fast.get(path, params=params).content == expected.content, (path, params)
+
+
+# claim_conflicts as its definition says, in SQL: pairs of an event's claims by different
+# claimants where the first denies and the second asserts, or both assert and a figure of
+# the first ends below one of the second of the same quantity and unit.
+_DISPUTES_BY_SQL = """
+SELECT a.event_id, a.id, b.id, 'denial', '',
+       CASE WHEN a.known_from > b.known_from THEN a.known_from ELSE b.known_from END
+FROM claims AS a JOIN claims AS b ON b.event_id = a.event_id AND b.claimant_id <> a.claimant_id
+WHERE a.stance = 'denies' AND b.stance = 'asserts'
+UNION
+SELECT a.event_id, a.id, b.id, 'figures', fa.quantity,
+       CASE WHEN a.known_from > b.known_from THEN a.known_from ELSE b.known_from END
+FROM claims AS a JOIN claims AS b ON b.event_id = a.event_id AND b.claimant_id <> a.claimant_id
+JOIN figures AS fa ON fa.claim_id = a.id
+JOIN figures AS fb ON fb.claim_id = b.id AND fb.quantity = fa.quantity AND fb.unit = fa.unit
+WHERE a.stance = 'asserts' AND b.stance = 'asserts' AND fa.high < fb.low
+"""
+
+
+def _disputes(engine: Engine) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
+    with engine.connect() as conn:
+        stored = conn.execute(select(claim_conflicts_table)).all()
+        by_sql = conn.execute(text(_DISPUTES_BY_SQL)).all()
+    return {tuple(map(str, r)) for r in stored}, {tuple(map(str, r)) for r in by_sql}
+
+
+def test_claim_conflicts_follow_their_definition(loaded_engine: Engine) -> None:
+    stored, by_sql = _disputes(loaded_engine)
+    assert stored == by_sql and len(stored) == 21
+
+
+def test_generated_claim_conflicts_follow_their_definition(generated_engine: Engine) -> None:
+    stored, by_sql = _disputes(generated_engine)
+    assert stored == by_sql and len(stored) > 100
 
 
 def test_stale_disputes_are_not_read(seeded_sqlite_url: str) -> None:
