@@ -4,6 +4,8 @@ seeds and on both databases, as known on a day, and the fast paths against the g
 
 from __future__ import annotations
 
+import io
+from csv import DictReader
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +156,12 @@ def test_timeline_and_the_other_listings_take_them(api: httpx.Client) -> None:
     facets = api.get("/events/facets", params={"min_claimants": 2, "facet": "type"}).json()
     assert facets["total"] == len(TWO_OR_MORE)
     csv = api.get("/events", params={"contested": "true", "format": "csv"})
-    assert {line.split(",")[0] for line in csv.text.splitlines()[1:]} == set(CONTESTED)
+    rows = list(DictReader(io.StringIO(csv.text)))
+    assert {(r["event_id"], r["event_claimants"], r["event_contested"]) for r in rows} == {
+        ("dprk-deployment-to-russia-2024", "8", "true"),
+        ("us-confirms-dprk-troops-in-russia", "2", "true"),
+        ("us-intel-dprk-proposed-troops", "2", "true"),
+    }
 
 
 @pytest.mark.parametrize(
