@@ -91,7 +91,8 @@ def event_json(index: ActorIndex, r: Any, actors: Sequence[Any], claims: list[Js
     if r.location_name is not None:
         location = {"name": r.location_name, "lat": r.location_lat, "lon": r.location_lon}
     return {
-        "id": r.id, "type": r.type, "title": r.title, "summary": r.summary,
+        "id": r.id, "type": r.type, "context": bool(r.context), "title": r.title,
+        "summary": r.summary,
         "date": {**event_date(r), "basis": r.date_basis}, "location": location,
         "actors": [{**actor_ref(index, a.actor_id), "role": a.role} for a in actors],
         **corroboration.summary(claims), "claims": claims,
@@ -125,7 +126,8 @@ def build_events(
 def build_claim_rows(conn: Connection, index: ActorIndex, rows: Sequence[Any]) -> list[Json]:
     claims = build_claims(conn, index, rows)
     for claim, r in zip(claims, rows, strict=True):
-        claim["event"] = {"id": r.event_id, "type": r.event_type, "title": r.event_title,
+        claim["event"] = {"id": r.event_id, "type": r.event_type,
+                          "context": bool(r.event_context), "title": r.event_title,
                           "date": event_date(r, "event_date_")}  # fmt: skip
     return claims
 
@@ -158,7 +160,8 @@ def build_timeline_groups(events: list[Json]) -> list[Json]:
             if c["claimant"] not in claimants:
                 claimants.append(c["claimant"])
         item = {
-            "id": event["id"], "type": event["type"], "title": event["title"], "date": date_,
+            "id": event["id"], "type": event["type"], "context": event["context"],
+            "title": event["title"], "date": date_,
             "claim_count": len(event["claims"]), "claimants": claimants,
             "hedges": sorted({c["hedge"] for c in event["claims"]}),
             "figures": [

@@ -21,6 +21,7 @@ from sqlalchemy import BindParameter, bindparam
 
 from app import overlap
 from app.filters import TimelineFilter
+from app.vocab import hedge_mask
 
 # Filter values kept as lists (an expanding IN: one statement whatever their count), by
 # parameter name: (the filter's field, its values).
@@ -79,6 +80,8 @@ def values_of(f: TimelineFilter) -> Binds:
     }
     if len(f.actors) == 1:
         values["actor"] = f.actors[0].actor.id
+    if f.hedges:
+        values["hedge_mask"] = hedge_mask(f.hedges)
     # Each claimant id apart too, for a scan of its claims (queries.CLAIMANT_EVENTS).
     values.update({f"claimant{j}": k for j, k in enumerate(values.get("claimant_ids", ()))})
     for name, value in (("from", f.date_from), ("to", f.date_to), ("known", f.known_as_of),
@@ -91,6 +94,8 @@ def values_of(f: TimelineFilter) -> Binds:
     # Keys and phrases are words padded with spaces (search.phrase_key): no wildcard can
     # come from the request.
     values.update({f"loc{i}": f"%{phrase}%" for i, phrase in enumerate(f.locations)})
+    if f.context is not None:
+        values["context"] = f.context == "only"  # the `events.context` kept
     for i, (precision, span) in enumerate(f.spans or ()):
         values[f"p{i}"] = precision
         floor = overlap.earliest_floor(f, span)

@@ -43,7 +43,7 @@ def _seeds_dir(arg: str | None, settings: Settings) -> Path:
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    migrate.upgrade(settings.database_url)
+    migrate.upgrade(settings.database_url, lock_timeout=settings.load_lock_timeout)
     print(f"database at revision {migrate.head_revision()}")
     if not _is_empty(settings.database_url):
         _refresh_derived(settings.database_url)
@@ -94,7 +94,7 @@ def cmd_add_document(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     dataset = validate_seeds(_seeds_dir(args.seeds_dir, settings))
-    migrate.upgrade(settings.database_url)
+    migrate.upgrade(settings.database_url, lock_timeout=settings.load_lock_timeout)
     engine = make_engine(settings.database_url)
     try:
         summary = load_dataset(engine, dataset, settings.load_lock_timeout)
@@ -149,7 +149,7 @@ def _stale_seeds(settings: Settings) -> bool:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    migrate.upgrade(settings.database_url)
+    migrate.upgrade(settings.database_url, lock_timeout=settings.load_lock_timeout)
     mode = settings.serve_seeds
     load = argparse.Namespace(seeds_dir=None)
     if mode == "none":

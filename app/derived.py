@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, case, delete, func, select
 
 from app import corroboration, dataset_meta, running_counts, search
 from app.actor_index import ActorIndex
@@ -30,6 +30,7 @@ from app.models import event_actors_table as EA
 from app.models import event_json_table as EJ
 from app.models import events_table as E
 from app.models import running_counts_table as RC
+from app.vocab import HEDGE_BITS, hedge_mask
 
 REBUILD_BATCH = 500
 
@@ -49,11 +50,13 @@ def actor_event_rows(
     events: Iterable[tuple[Any, Iterable[str], Iterable[str]]],
     day: Callable[[date], Any] = _same,
     known_first: Mapping[str, Any] | None = None,
+    hedge_masks: Mapping[str, int] | None = None,
 ) -> list[tuple[Any, ...]]:
     """The actor_events rows of these (event row, actor ids, claimant ids): each event under
     each of its actors and all their ancestors, with the sorted, distinct ids of its actors
-    and of its claimants (each with their ancestors) beside it, and the day its first claim
-    became known (`known_first`, by event id, as the rows should hold it). Ids sort by code
+    and of its claimants (each with their ancestors) beside it, the day its first claim
+    became known (`known_first`, by event id, as the rows should hold it) and its claims'
+    hedges (`hedge_masks`, by event id). Ids sort by code
     point, on either database. `day` writes the dates (the generator sends ISO text).
 
     One function for the loader's rebuild and the generator's producers, which list the rows
@@ -67,8 +70,9 @@ def actor_event_rows(
         actors = ",".join(ups)
         earliest, latest = day(row.date_earliest), day(row.date_latest)
         known = known_first.get(row.id) if known_first else None
+        hedges = hedge_masks.get(row.id, 0) if hedge_masks else 0
         rows += [(up, row.date_precision, earliest, row.id, latest, row.type, actors, claimants,
-                  known) for up in ups]  # fmt: skip
+                  known, hedges) for up in ups]  # fmt: skip
     return rows
 
 
@@ -81,16 +85,21 @@ def _fill_actor_events(conn: Connection, index: ActorIndex, event_rows: Sequence
         actors.setdefault(event_id, []).append(actor_id)
     claimants: dict[str, list[str]] = {}
     known_first: dict[str, date] = {}
-    for event_id, claimant_id, known_from in conn.execute(
-        select(C.c.event_id, C.c.claimant_id, C.c.known_from).where(C.c.event_id.in_(ids))
+    hedge_masks: dict[str, int] = {}
+    for event_id, claimant_id, known_from, hedge in conn.execute(
+        select(C.c.event_id, C.c.claimant_id, C.c.known_from, C.c.hedge).where(
+            C.c.event_id.in_(ids)
+        )
     ):
         claimants.setdefault(event_id, []).append(claimant_id)
         if known_from is not None and known_from < known_first.get(event_id, date.max):
             known_first[event_id] = known_from
+        hedge_masks[event_id] = hedge_masks.get(event_id, 0) | hedge_mask((hedge,))
     rows = actor_event_rows(
         index,
         ((r, actors.get(r.id, []), claimants.get(r.id, [])) for r in event_rows),
         known_first=known_first,
+        hedge_masks=hedge_masks,
     )
     if rows:
         columns = [c.name for c in AE.columns]
@@ -131,6 +140,15 @@ def rebuild(conn: Connection) -> int:
     search.fill(conn)
     dataset_meta.mark_derived(conn)
     return count
+
+
+def hedge_mask_mismatches(conn: Connection) -> int:
+    """How many actor_events rows hold another `hedge_mask` than their event's claims give."""
+    # A sum of distinct bits is their OR, in SQL that either database runs.
+    bit = case({hedge.value: b for hedge, b in HEDGE_BITS.items()}, value=C.c.hedge)
+    mask = select(func.coalesce(func.sum(bit.distinct()), 0)).where(C.c.event_id == AE.c.event_id)
+    wrong = AE.c.hedge_mask != mask.scalar_subquery()
+    return int(conn.execute(select(func.count()).where(wrong)).scalar() or 0)
 
 
 def known_first_mismatches(conn: Connection) -> int:

@@ -9,7 +9,8 @@ from datetime import date
 
 from app.actor_index import Resolution
 
-_CONTEXT = {"context": True}
+# Marks the fields that are settings of the query, not filters (never in `active()`).
+_SETTING = {"setting": True}
 
 
 @dataclass(frozen=True)
@@ -29,20 +30,23 @@ class TimelineFilter:
     search: tuple[str, ...] = ()
     # Places as word sequences (location_key), any of which the event's location holds.
     locations: tuple[str, ...] = ()
+    # "exclude": only events that are not background (`events.context`); "only": only those.
+    # A string, never a bool: `active()` would take False for "not set".
+    context: str | None = None
     # Events asserted by at least this many distinct claimants (app/corroboration.py).
     min_claimants: int | None = None
     # "true" or "false": whether the event is contested. Not a bool, because `active()`
     # reads False as "not set" and a fast path would then ignore `contested=false`.
     contested: str | None = None
-    # Context for the query, not filters (never in `active()`):
+    # Settings of the query, not filters (never in `active()`):
     # the longest event span per precision (dataset_meta), which bounds overlap scans;
     # None: unknown.
-    spans: tuple[tuple[str, int], ...] | None = field(default=None, metadata=_CONTEXT)
+    spans: tuple[tuple[str, int], ...] | None = field(default=None, metadata=_SETTING)
     # The derived tables match the data version: the one freshness rule's flag, set when
     # the filter is resolved against the version the request reads.
-    fresh: bool = field(default=False, metadata=_CONTEXT)
+    fresh: bool = field(default=False, metadata=_SETTING)
     # Fast paths may answer; off, every request takes the general path (the tests' oracle).
-    fast: bool = field(default=False, metadata=_CONTEXT)
+    fast: bool = field(default=False, metadata=_SETTING)
 
     @staticmethod
     def ids(resolutions: tuple[Resolution, ...]) -> list[str]:
@@ -58,12 +62,12 @@ class TimelineFilter:
         return frozenset(
             f.name
             for f in fields(self)
-            if not f.metadata.get("context") and getattr(self, f.name) not in (None, False, ())
+            if not f.metadata.get("setting") and getattr(self, f.name) not in (None, False, ())
         )
 
 
 def filter_names() -> frozenset[str]:
-    return frozenset(f.name for f in fields(TimelineFilter) if not f.metadata.get("context"))
+    return frozenset(f.name for f in fields(TimelineFilter) if not f.metadata.get("setting"))
 
 
 # Filters on an event's claims (the others are on the event itself); `known_as_of` hides

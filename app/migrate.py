@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from app.config import bundled_dir
+from app.loader.lock import DEFAULT_LOCK_TIMEOUT, migration_lock
 
 # migrations/ in the source tree, or the copy a wheel ships as app/_migrations.
 MIGRATIONS_DIR = bundled_dir("migrations")
@@ -25,8 +26,13 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(
+    database_url: str, revision: str = "head", lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> None:
+    """Upgrade under the migration lock (app/loader/lock.py): LoadBusyError when another
+    process keeps upgrading the same database past `lock_timeout` seconds."""
+    with migration_lock(database_url, lock_timeout):
+        command.upgrade(alembic_config(database_url), revision)
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Index, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import Index, LargeBinary, MetaData, String, Table, Text, false
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Field, SQLModel
 from sqlmodel.sql.sqltypes import AutoString
@@ -89,6 +89,12 @@ class Event(SQLModel, table=True):
     location_lon: float | None = None
     # The name's words, space-padded (search.phrase_key): what `location=` matches.
     location_key: str | None = Field(default=None, sa_type=Text)
+    # Background the documents recall rather than report as news (seeds/README.md):
+    # `context=exclude` leaves it out, `context=only` keeps only it. The default is the
+    # server's alone, so that an insert written for an earlier revision still runs.
+    context: bool = Field(
+        default=False, sa_column_kwargs={"server_default": false(), "default": None}
+    )
 
     __table_args__ = (
         # Timeline order and keyset paging: (earliest, id).
@@ -232,6 +238,9 @@ class ActorEvent(SQLModel, table=True):
     # The day its first claim became known: `known_as_of` alone keeps the event when this is
     # on or before it, tested on the row the actor's scan reads (no lookup of its claims).
     known_first: date | None = None
+    # The hedges of its claims, a bit each (vocab.HEDGE_BITS): `hedge=` with an actor is
+    # then a test on this row, not a probe of the event's claims.
+    hedge_mask: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
     # Clustered on the key in SQLite: the scan reads one b-tree, with date_latest inline.
     __table_args__ = {"sqlite_with_rowid": False}

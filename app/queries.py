@@ -97,6 +97,8 @@ def event_only_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
         conds.append(
             or_(*(E.c.location_key.like(v.param(f"loc{i}")) for i in range(len(f.locations))))
         )
+    if f.context is not None:
+        conds.append(E.c.context == v.param("context"))
     conds += corroboration.conditions(f, E.c.id)
     return conds
 
@@ -192,14 +194,18 @@ def _actor_page(f: TimelineFilter, v: binds.Binds, dialect: str) -> Select[Any]:
         f, actors=(), date_from=None, date_to=None, within=False, min_claimants=None,
         contested=None,
     )  # fmt: skip
-    known: list[ColumnElement[bool]] = []
+    on_row: list[ColumnElement[bool]] = []
     if f.known_as_of is not None and not f.has_claim_filter:
         rest_f = replace(rest_f, known_as_of=None)
-        known.append(AE.c.known_first <= v.param("known"))
+        on_row.append(AE.c.known_first <= v.param("known"))
+    if f.active() & CLAIM_FILTERS == {"hedges"} and f.known_as_of is None:
+        # Some claim of the event has one of the hedges: its row's mask says so.
+        rest_f = replace(rest_f, hedges=())
+        on_row.append(AE.c.hedge_mask.op("&")(v.param("hedge_mask")) != 0)
     # Support and disputes count the claims known on `known_as_of`, whichever way the
     # events are kept.
     rest = event_conditions(rest_f) + corroboration.conditions(f, E.c.id)
-    key = [AE.c.actor_id == v.param("actor"), *known]
+    key = [AE.c.actor_id == v.param("actor"), *on_row]
     if v.has("after_id"):
         key.append(tuple_(AE.c.date_earliest, AE.c.event_id) > _after(v))
     # Every actor_events row has its event: the join only serves conditions on it.
@@ -226,7 +232,7 @@ CLAIMANT_EVENTS = Capability(
 
 def _on_events(f: TimelineFilter) -> bool:
     """Filters on the event beyond its dates."""
-    return bool(f.actors or f.types or f.locations)
+    return bool(f.actors or f.types or f.locations or f.context)
 
 
 def _claimant_page(conn: Connection, f: TimelineFilter, v: binds.Binds) -> Sequence[Any]:
@@ -428,6 +434,7 @@ def claim_row_columns() -> list[Any]:
         *[c for c in C.c if not c.name.startswith(("event_date_", "event_type"))],
         true().label("matched"),
         E.c.type.label("event_type"),
+        E.c.context.label("event_context"),
         E.c.title.label("event_title"),
         *[E.c[name].label(f"event_{name}") for name in EVENT_DATE_COLUMNS],
     ]

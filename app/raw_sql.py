@@ -402,6 +402,19 @@ def sqlite_busy_timeout(raw: sqlite3.Connection, ms: int) -> None:
     raw.execute(f"PRAGMA busy_timeout={int(ms)}")
 
 
+def postgres_advisory_lock(conn: Connection, key: int, timeout_ms: int) -> None:
+    """Take the session-level advisory lock `key`, waiting up to `timeout_ms` (then
+    lock_not_available, SQLSTATE 55P03); held until postgres_advisory_unlock or the session
+    ends."""
+    wait = {"ms": f"{max(1, timeout_ms)}ms"}
+    conn.execute(text("SELECT set_config('lock_timeout', :ms, true)"), wait)
+    conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+
+
+def postgres_advisory_unlock(conn: Connection, key: int) -> None:
+    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+
+
 def postgres_advisory_xact_lock(conn: Connection, key: int, timeout_ms: int) -> None:
     """Take the transaction-level advisory lock `key`, waiting up to `timeout_ms` (then
     lock_not_available, SQLSTATE 55P03); the transaction's later statements wait as usual."""

@@ -42,7 +42,9 @@ PAGE = Capability(
 # Filters that leave each event's JSON as stored: they choose events, not claims.
 STORED_BODIES = Capability(
     "stored bodies",
-    frozenset({"actors", "date_from", "date_to", "within", "types", "search", "locations"}),
+    frozenset(
+        {"actors", "date_from", "date_to", "within", "types", "search", "locations", "context"}
+    ),
 )
 # Any filter: the stored bodies with each claim's `matched` set, and the claims not yet
 # known on `known_as_of` left out, from one statement over the page's claims.

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.vocab import (
     ActorKind,
     Confidence,
+    ContextFilter,
     DateBasis,
     DateMatch,
     DisputeKind,
@@ -27,6 +28,11 @@ from app.vocab import (
 )
 
 ACTOR_ID = "The actor's id, a stable lowercase slug (see /actors)"
+CONTEXT = (
+    "Background rather than news: the documents recall it to explain what they report "
+    "(history, a standing state, a pattern over more than a year), by the curators' "
+    "judgement; `context=exclude` leaves such events out, `context=only` keeps only them"
+)
 
 
 class _Out(BaseModel):
@@ -237,6 +243,7 @@ class Event(_Out):
         description="The event's id, a stable slug", examples=["dprk-casualties-2024-12"]
     )
     type: EventType = Field(description="What kind of happening it is")
+    context: bool = Field(description=CONTEXT)
     title: str = Field(description="A one-line English title")
     summary: str = Field(description="A neutral English summary; who says what is in the claims")
     date: EventDate = Field(description="When it happened, as precisely as the documents say")
@@ -268,6 +275,7 @@ class EventSummaryRef(_Out):
 
     id: str = Field(description="The event's id")
     type: EventType = Field(description="What kind of happening it is")
+    context: bool = Field(description=CONTEXT)
     title: str = Field(description="A one-line English title")
     date: DateInfo = Field(description="When it happened")
 
@@ -313,6 +321,9 @@ class ResolvedFilters(_Out):
     known_as_of: date | None = Field(default=None, description="The `known_as_of` day")
     q: list[str] = Field(
         default=[], description="The searched words as matched: folded, * marking a prefix"
+    )
+    context: ContextFilter | None = Field(
+        default=None, description="The `context` value: background events left out or alone"
     )
     min_claimants: int | None = Field(
         default=None, description="The `min_claimants` value", examples=[2]
@@ -441,6 +452,7 @@ class TimelineItem(_Out):
 
     id: str = Field(description="The event's id (/events/{id} has it whole)")
     type: EventType = Field(description="What kind of happening it is")
+    context: bool = Field(description=CONTEXT)
     title: str = Field(description="A one-line English title")
     date: DateInfo = Field(description="When it happened")
     claim_count: int = Field(description="How many claims report it")

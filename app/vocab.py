@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -44,6 +45,14 @@ class DateMatch(StrEnum):
 
     overlap = "overlap"
     within = "within"
+
+
+class ContextFilter(StrEnum):
+    """Which events `context=` keeps, by whether they are background (an event's
+    `context`): `exclude` the news alone, `only` the background alone. Not given: both."""
+
+    exclude = "exclude"
+    only = "only"
 
 
 class ActorKind(StrEnum):
@@ -107,6 +116,18 @@ class Hedge(StrEnum):
     alleged = "alleged"
     expected = "expected"
     speculative = "speculative"
+
+
+# A bit per hedge, for sets of hedges held in one integer (actor_events.hedge_mask). New
+# hedges take the next bit: stored masks keep their meaning only while these do not move.
+HEDGE_BITS = {hedge: 1 << i for i, hedge in enumerate(Hedge)}
+
+
+def hedge_mask(hedges: Iterable[str]) -> int:
+    mask = 0
+    for hedge in hedges:
+        mask |= HEDGE_BITS[Hedge(hedge)]
+    return mask
 
 
 class Quantity(StrEnum):

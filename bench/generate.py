@@ -47,7 +47,17 @@ from app.aliases import normalize_name
 from app.assemble import Json, claim_json, document_ref, event_json
 from app.edtf import EdtfDate, parse_edtf
 from app.models import DERIVED_TABLES, TABLES_IN_LOAD_ORDER, dataset_meta_table, documents_table
-from app.vocab import EventType, Hedge, Qualifier, Quantity, Role, Stance, Unit
+from app.vocab import (
+    EventType,
+    Hedge,
+    Precision,
+    Qualifier,
+    Quantity,
+    Role,
+    Stance,
+    Unit,
+    hedge_mask,
+)
 from bench import parallel_steps
 
 START, END = date(2022, 1, 1), date(2026, 12, 31)
@@ -198,8 +208,10 @@ class Batch:
     # Events whose claims are all written (dated row, actors, claimants): for the
     # producer's Tallied, not sent to the writer.
     claimed: list[tuple[Any, list[Any], set[str]]] = field(default_factory=list)
-    # Their first claim's known_from (ISO), by event id: for actor_events, not sent either.
+    # Their first claim's known_from (ISO) and their claims' hedges (vocab.hedge_mask), by
+    # event id: for actor_events, not sent either.
     known_first: dict[str, str] = field(default_factory=dict)
+    hedge_masks: dict[str, int] = field(default_factory=dict)
 
 
 class _IsoDates:
@@ -245,6 +257,7 @@ class Renderer:
             b.claimed.append((event.row, event.actors, event.claimants))
             claims = sorted(event.claims, key=lambda c: (c["known_from"], c["id"]))
             b.known_first[row.event_id] = claims[0]["known_from"]
+            b.hedge_masks[row.event_id] = hedge_mask(c["hedge"] for c in claims)
             rendered = event_json(self.index, event.row, event.actors, claims)
             b.event_json.append((row.event_id, derived.render(rendered)))
             b.claim_conflicts.extend(
@@ -304,7 +317,7 @@ def batches(
                 eid, _EVENT_TYPES[int(rand() * len(_EVENT_TYPES))], f"Synthetic event {i}",
                 f"Synthetic summary of event {i}.", when.text, when.earliest, when.latest,
                 when.precision.value, when.approximate, when.uncertain, "synthetic",
-                *PLACES[i % len(PLACES)],
+                *PLACES[i % len(PLACES)], when.precision is Precision.year,
             )  # fmt: skip
             b.events.append((*event[:5], iso(when.earliest), iso(when.latest), *event[7:]))
             involved = [(eid, actor_id, _ROLES[int(rand() * len(_ROLES))])
@@ -451,11 +464,12 @@ def _produce(n_events: int, seed: int, part: int, postgres: bool, queue: Any) ->
             ((row, [r.actor_id for r in roles], c) for row, roles, c in batch.claimed),
             iso,
             batch.known_first,
+            batch.hedge_masks,
         )
         if postgres:
             batch.generated_search_words = _search_word_rows(batch)
         # Only the tally needs them; the writer would pay to unpickle them.
-        batch.claimed, batch.known_first = [], {}
+        batch.claimed, batch.known_first, batch.hedge_masks = [], {}, {}
         queue.put(batch)
     queue.put(tally)  # the last message
 

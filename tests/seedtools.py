@@ -50,3 +50,15 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             rows = conn.execute(select(table).order_by(*table.primary_key.columns))
             out[table.name] = [tuple(r) for r in rows]
     return out
+
+
+# The events the curators mark as background (`context: true`), in timeline order: the
+# seeds' judgement, each with its reason in `context_reason` (seeds/README.md).
+CONTEXT_EVENTS = [
+    "kim-pledges-to-improve-nuclear-programme",
+    "kim-putin-summit-vladivostok-2019",
+    "kim-putin-summits-recent-years",
+    "ukr-kursk-incursion-2024-08",
+    "dprk-russia-defence-treaty-ratified",
+    "west-sanctions-on-dprk-and-russia",
+]

@@ -39,6 +39,7 @@ SEEDS: dict[str, list[str]] = {
     "known_as_of": ["2024-10-25", "2024-12-31"],
     "q": ["soldats", "Koursk"],
     "location": ["Kursk", "Russia"],
+    "context": ["exclude", "only"],
     "min_claimants": ["2", "3"],
     "contested": ["false", "true"],
 }
@@ -82,8 +83,8 @@ def test_active_filters_come_from_the_fields() -> None:
     everything = TimelineFilter(
         actors=(object(),), claimants=(object(),), via=(object(),), sources=(object(),),  # type: ignore[arg-type]
         date_from=1, date_to=1, within=True, types=("x",), documents=("x",), hedges=("x",),  # type: ignore[arg-type]
-        known_as_of=1, search=("x",), locations=(" x ",), min_claimants=1, contested="false",  # type: ignore[arg-type]
-        spans=(), fresh=True, fast=True,
+        known_as_of=1, search=("x",), locations=(" x ",), context="only", min_claimants=1,  # type: ignore[arg-type]
+        contested="false", spans=(), fresh=True, fast=True,
     )  # fmt: skip
     assert everything.active() == filter_names()
     # A capability that serves everything still needs the tables fresh and fast paths on.

@@ -168,10 +168,11 @@ def test_timeline_and_the_other_listings_take_them(api: httpx.Client) -> None:
     ("name", "value", "reason"),
     [
         ("min_claimants", "0", "greater than or equal to 1"),
-        ("min_claimants", "-2", "greater than or equal to 1"),
+        ("min_claimants", "-2", "digits only"),
         ("min_claimants", "1001", "less than or equal to 1000"),
-        ("min_claimants", "two", "valid integer"),
-        ("min_claimants", "1.5", "valid integer"),
+        ("min_claimants", "two", "digits only"),
+        ("min_claimants", "1.5", "digits only"),
+        ("min_claimants", "1_0", "digits only"),
         ("contested", "maybe", "use true or false"),
     ],
 )

@@ -90,7 +90,8 @@ def test_csv_cells_cannot_run_as_formulas() -> None:
     """OWASP: a text cell starting with = + - @ tab or CR gets a leading quote; numbers
     stay numbers."""
     event: dict[str, Any] = {
-        "id": "e", "type": "statement", "title": "=HYPERLINK(\"http://x\")", "summary": "+1",
+        "id": "e", "type": "statement", "context": True, "title": "=HYPERLINK(\"http://x\")",
+        "summary": "+1",
         "date": {"edtf": "2024", "earliest": "2024-01-01", "latest": "2024-12-31",
                  "precision": "year"},
         "location": {"name": "@place", "lat": -12.5, "lon": -3.0},
@@ -108,7 +109,7 @@ def test_csv_cells_cannot_run_as_formulas() -> None:
     out = io.StringIO()
     csv.writer(out).writerows(rows(event))
     (row,) = csv.DictReader(io.StringIO(out.getvalue()), fieldnames=COLUMNS)
-    assert row["event_title"] == '\'=HYPERLINK("http://x")'
+    assert (row["event_context"], row["event_title"]) == ("true", '\'=HYPERLINK("http://x")')
     assert (row["event_summary"], row["event_location"]) == ("'+1", "'@place")
     assert (row["event_actor_names"], row["claimant_name"]) == ("'-minus", "'\tTab")
     assert (row["document_title"], row["quote"], row["figure_text"]) == ("'\rCR", "'=1+2", "'-5")

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, func, inspect, select
 
 from app import dataset_meta, migrate
 from app.db import make_engine
-from app.derived import known_first_mismatches
+from app.derived import hedge_mask_mismatches, known_first_mismatches
 from app.main import create_app
 from app.models import (
     DERIVED_TABLES,
@@ -63,6 +63,7 @@ def test_actor_events_know_each_events_first_claim(generated: tuple[str, Engine]
     _, engine = generated
     with engine.connect() as conn:
         assert known_first_mismatches(conn) == 0
+        assert hedge_mask_mismatches(conn) == 0
         assert conn.execute(select(func.count()).select_from(actor_events_table)).scalar()
 
 

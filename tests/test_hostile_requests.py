@@ -45,7 +45,8 @@ UNICODE = (
     "İstanbul",
     "\u200b",
 )
-LIMITS = ("-1", "0", "501", "99999999999999999999999", "1e3", "NaN", "", "0x10", "1.5")
+LIMITS = ("-1", "0", "501", "99999999999999999999999", "1e3", "NaN", "", "0x10", "1.5",
+          "1_0", " 10", "10 ", "+5", "10.0", "\u0661\u0660")  # fmt: skip
 DATES = ("2024-02-30", "0000-01-01", "9999-12-31", "2024-13-01", "-0001-01-01", "2024-02-29",
          "2024", "2024-02", "20240229", "2024-2-3", "9999-99-99", "1970-01-01T00:00:00Z")  # fmt: skip
 METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "TRACE", "PROPFIND", "FOO")
@@ -259,7 +260,7 @@ def test_repeated_parameters(api: httpx.Client) -> None:
 
 
 def test_huge_negative_and_malformed_limits(api: httpx.Client) -> None:
-    for path in ("/events", "/timeline", "/claims"):
+    for path in ("/events", "/timeline", "/claims", "/figures"):
         for limit in LIMITS:
             check(api.get(path, params={"limit": limit}), {422}, f"{path} limit={limit!r}")
         check(api.get(path, params={"limit": "500"}), {200}, f"{path} limit=500")

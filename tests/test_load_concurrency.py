@@ -1,6 +1,7 @@
 """Two `claimline load` runs at once, with different seeds: the second waits for the
 first's write lock, and the database ends holding exactly one of the two versions; a load
-that cannot get the lock in time stops with one line, having written nothing."""
+that cannot get the lock in time stops with one line, having written nothing. On a database
+never migrated, the two upgrade its schema one after the other (the migration lock)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from app import migrate
 from app.db import make_engine
 from app.loader import load_dataset, validate_seeds
-from app.loader.lock import ADVISORY_KEY
-from tests.faulttools import LoadForker, Versions, prepare, start_load
+from app.loader.lock import ADVISORY_KEY, migration_lock
+from tests.conftest import SEEDS_DIR, fresh_postgres_database
+from tests.faulttools import LoadForker, Versions, prepare, snapshot, start_load
 
 ROUNDS = 6
 SQLITE_QUEUE_SECONDS = 1.0
@@ -114,5 +117,65 @@ def test_a_load_that_cannot_get_the_lock_stops_with_one_line(
         assert len(lines) == 1 and lines[0].startswith("another load is writing to"), err
         assert "waited 0.5 s" in lines[0]
         assert versions.which(engine) == 0  # nothing written
+    finally:
+        engine.dispose()
+
+
+MIGRATION_ROUNDS = 4
+
+
+@contextmanager
+def _never_migrated(dialect: str, path: Path) -> Iterator[str]:
+    if dialect == "sqlite":
+        yield f"sqlite:///{path}"
+    else:
+        with fresh_postgres_database() as url:
+            yield url
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_two_loaders_on_a_never_migrated_database_migrate_one_after_the_other(
+    dialect: str, tmp_path: Path
+) -> None:
+    # Each load upgrades the schema first; unserialised, both created the same tables and
+    # one failed ("table actors already exists").
+    expected = None
+    with LoadForker(None, tmp_path / "logs") as loads:
+        for round_ in range(MIGRATION_ROUNDS):
+            with _never_migrated(dialect, tmp_path / f"round-{round_}.db") as url:
+                started = [loads.start(SEEDS_DIR, url) for _ in range(2)]
+                results = [(loads.wait(pid), log.read_text()) for pid, log in started]
+                for status, output in results:
+                    assert (status, "Traceback" in output) == (0, False), output
+                endings = sorted(output.strip().splitlines()[-1] for _, output in results)
+                assert endings == [
+                    "loaded",
+                    "nothing to change: the database already matches",
+                ], results
+                engine = make_engine(url)
+                try:
+                    assert migrate.current_revision(engine) == migrate.head_revision()
+                    rows = snapshot(engine)
+                finally:
+                    engine.dispose()
+                expected = expected or rows
+                assert rows == expected
+
+
+def test_an_upgrade_that_cannot_get_the_migration_lock_stops_with_one_line(
+    database_url: str,
+) -> None:
+    with migration_lock(database_url, timeout=5):
+        proc = start_load(database_url, SEEDS_DIR, CLAIMLINE_LOAD_LOCK_TIMEOUT="0.5")
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("another process is upgrading the schema of"), err
+    assert "waited 0.5 s" in lines[0]
+    engine = make_engine(database_url)
+    try:
+        assert migrate.current_revision(engine) is None  # nothing written
     finally:
         engine.dispose()

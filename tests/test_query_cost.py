@@ -47,3 +47,17 @@ def test_known_as_of_with_an_actor_reads_no_claims_to_pick_the_page(
     assert scans, statements
     # actor_events.known_first answers known_as_of on the row the scan reads.
     assert all("known_first" in s and "claims" not in s for s in scans), scans
+
+
+def test_a_hedge_with_an_actor_reads_no_claims_to_pick_the_page(
+    counted: tuple[TestClient, list[str]],
+) -> None:
+    client, statements = counted
+    statements.clear()
+    params = {"actor": "DPRK", "from": "2024-10", "to": "2024-12", "hedge": "estimated"}
+    response = client.get("/events", params=params)
+    assert response.status_code == 200 and response.json()["data"]
+    scans = [s for s in statements if "actor_events" in s]
+    assert scans, statements
+    # actor_events.hedge_mask answers the hedge on the row the scan reads.
+    assert all("hedge_mask" in s and "claims" not in s for s in scans), scans

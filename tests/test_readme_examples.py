@@ -104,6 +104,20 @@ def test_the_urlencoded_example_asks_what_the_api_answers(
     out = subprocess.run(["bash", "-euo", "pipefail", "-c", command], capture_output=True,
                          text=True, timeout=60, check=True).stdout  # fmt: skip
     expected = httpx.get(f"{seeded_sqlite_server}/events",
-                         params={"actor": "north korea", "limit": 2}).json()  # fmt: skip
+                         params={"actor": "north korea", "context": "exclude", "limit": 2}).json()  # fmt: skip
     assert out.splitlines() == [event["id"] for event in expected["data"]]
+    # News, not the background the articles recall (2011, 2019).
+    assert out.splitlines() == [
+        "dprk-instructors-in-occupied-ukraine",
+        "dprk-deployment-to-russia-2024",
+    ]
     assert len(expected["data"]) == 2
+
+
+def test_the_first_example_shows_troop_news(api: httpx.Client) -> None:
+    """Issue 28: the README opens on North Korea's troops, not on its 2011 and 2019 past."""
+    first = EXAMPLES[0].removeprefix("curl -s ").strip("'").removeprefix(README_BASE)
+    events = api.get(first).json()["data"]
+    assert [(e["id"], e["context"]) for e in events] == [
+        ("dprk-instructors-in-occupied-ukraine", False), ("dprk-deployment-to-russia-2024", False),
+    ]  # fmt: skip

@@ -30,6 +30,7 @@ from app.models import (
     running_counts_table,
     search_entries_table,
 )
+from app.vocab import HEDGE_BITS, Hedge
 from bench.generate import generate
 from tests.conftest import SEEDS_DIR, recorded_statements, running_server
 from tests.seedtools import edit, find
@@ -183,7 +184,8 @@ def test_generator_renders_equal_the_loaders_rebuild(generated: Engine) -> None:
 def _actor_events_by_sql(conn: Connection) -> set[tuple[Any, ...]]:
     """actor_events as its definition says, from the normalised tables in SQL: each event
     under every ancestor of each of its actors, with its actors' and its claimants'
-    ancestors, distinct and sorted by code point, and its claims' first known_from."""
+    ancestors, distinct and sorted by code point, its claims' first known_from and the bits
+    of its claims' hedges."""
     listed = conn.execute(text(
         "SELECT DISTINCT up.ancestor_id, e.date_precision, e.date_earliest, e.id, "
         "e.date_latest, e.type FROM event_actors AS ea "
@@ -193,6 +195,9 @@ def _actor_events_by_sql(conn: Connection) -> set[tuple[Any, ...]]:
     known_first = dict(
         conn.execute(text("SELECT event_id, min(known_from) FROM claims GROUP BY event_id")).all()
     )
+    hedges: dict[str, set[str]] = {}
+    for event_id, hedge in conn.execute(text("SELECT event_id, hedge FROM claims")):
+        hedges.setdefault(event_id, set()).add(hedge)
     ups: dict[str, dict[str, set[str]]] = {"actors": {}, "claimants": {}}
     for kind, sql in (
         ("actors", "SELECT ea.event_id, up.ancestor_id FROM event_actors AS ea "
@@ -204,7 +209,8 @@ def _actor_events_by_sql(conn: Connection) -> set[tuple[Any, ...]]:
             ups[kind].setdefault(event_id, set()).add(ancestor_id)
     return {
         (*(str(v) for v in row), ",".join(sorted(ups["actors"][row[3]])),
-         ",".join(sorted(ups["claimants"].get(row[3], set()))), str(known_first.get(row[3])))
+         ",".join(sorted(ups["claimants"].get(row[3], set()))), str(known_first.get(row[3])),
+         str(sum(HEDGE_BITS[Hedge(h)] for h in hedges.get(row[3], ()))))
         for row in listed
     }  # fmt: skip
 

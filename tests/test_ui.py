@@ -221,6 +221,7 @@ def test_paging_follows_the_api_cursor(api: httpx.Client) -> None:
         ({"actr": "DPRK"}, 400, "unknown parameter 'actr'; this page reads: actor,"),
         ({"cursor": "nope"}, 422, "cursor: "),
         ({"limit": "0"}, 422, "limit: '0' is not a whole number from 1 to 500"),
+        ({"limit": "\u0661\u0660"}, 422, "is not a whole number from 1 to 500"),
     ],
 )
 def test_a_refused_filter_is_a_message_on_the_page(

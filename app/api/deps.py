@@ -9,10 +9,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from fastapi import Depends, Query, Request
-from pydantic import TypeAdapter
+from pydantic import BeforeValidator, TypeAdapter
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
@@ -24,7 +25,7 @@ from app.dataset_meta import Meta
 from app.edtf import EdtfError, parse_edtf
 from app.filters import TimelineFilter
 from app.state import AppState, Catalog, UnknownPlaceError
-from app.vocab import DateMatch, EventType, Hedge
+from app.vocab import ContextFilter, DateMatch, EventType, Hedge
 
 MAX_LIMIT = 500
 DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}){0,2}$"
@@ -93,7 +94,8 @@ PARAM_FIELDS = {
     "actor": "actors", "from": "date_from", "to": "date_to", "date_match": "within",
     "claimant": "claimants", "via": "via", "source": "sources", "type": "types",
     "document": "documents", "hedge": "hedges", "known_as_of": "known_as_of", "q": "search",
-    "location": "locations", "min_claimants": "min_claimants", "contested": "contested",
+    "location": "locations", "context": "context", "min_claimants": "min_claimants",
+    "contested": "contested",
 }  # fmt: skip
 FILTER_PARAMS = tuple(PARAM_FIELDS)
 PAGE_PARAMS = ("limit", "cursor")
@@ -178,6 +180,7 @@ class FilterInput:
     search: tuple[str, ...] = ()
     # (as typed, its key): see search.phrase_key
     locations: tuple[tuple[str, str], ...] = ()
+    context: str | None = None
     min_claimants: int | None = None
     contested: bool | None = None
 
@@ -238,12 +241,21 @@ class FilterInput:
             known_as_of=self.known_as_of,
             search=self.search,
             locations=tuple(dict.fromkeys(key for _, key in self.locations)),
+            context=self.context,
             min_claimants=self.min_claimants,
             contested=None if self.contested is None else str(self.contested).lower(),
             spans=tuple(sorted(spans.items())) if spans is not None else None,
             fresh=meta.derived,
             fast=fast,
         )
+
+
+def plain_digits(value: object) -> object:
+    """Whole numbers as plain ASCII digits only: pydantic would also take `1_0`, ` 10`,
+    `+5` and `10.0`, which the fast route (and most clients' parsers) refuse."""
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("must be written in digits only, such as 50")
+    return value
 
 
 def timeline_filter(
@@ -318,6 +330,15 @@ def timeline_filter(
             max_length=200,
         ),
     ] = [],  # noqa: B006
+    context: Annotated[
+        ContextFilter | None,
+        Query(
+            description="Background events (historical context, or an interval of more than "
+            "a year, each marked `context` by the curators): `exclude` leaves them out, "
+            "`only` keeps only them; not given, both",
+            examples=["exclude"],
+        ),
+    ] = None,
     q: Annotated[
         str | None,
         Query(
@@ -338,6 +359,7 @@ def timeline_filter(
             "`known_as_of`; a denial supports nothing (each event's `support.claimants`)",
             examples=[2],
         ),
+        BeforeValidator(plain_digits),
     ] = None,
     contested: Annotated[
         bool | None,
@@ -365,7 +387,8 @@ def timeline_filter(
         documents=document, hedges=tuple(h.value for h in hedge),
         known_as_of=_day("known_as_of", known_as_of), search=_search_terms(q),
         locations=tuple((value, _place_key(value)) for value in location),
-        min_claimants=min_claimants, contested=contested,
+        context=context.value if context is not None else None, min_claimants=min_claimants,
+        contested=contested,
     )  # fmt: skip
 
 
@@ -377,7 +400,13 @@ async def _timeline_filter_inline(*args: Any, **kwargs: Any) -> FilterInput:
 
 
 FilterDep = Annotated[FilterInput, Depends(_timeline_filter_inline)]
-LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}")]
+
+
+LimitParam = Annotated[
+    int,
+    BeforeValidator(plain_digits),
+    Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}"),
+]
 CursorParam = Annotated[
     str | None,
     Query(
@@ -426,6 +455,8 @@ def filter_arguments(values: dict[str, str]) -> dict[str, Any]:
 
 def _argument(name: str, value: str) -> Any:
     hint = _HINTS[name]
+    if get_origin(hint) in (Union, UnionType):  # an optional one: `X | None`
+        (hint,) = [arg for arg in get_args(hint) if arg is not type(None)]
     if get_origin(hint) is Literal and value not in get_args(hint):
         raise ValueError(value)
     if isinstance(hint, type) and issubclass(hint, Enum):
@@ -433,7 +464,9 @@ def _argument(name: str, value: str) -> Any:
     if get_origin(hint) is list:
         (item,) = get_args(hint)
         return [item(value) if isinstance(item, type) and issubclass(item, Enum) else value]
-    if set(get_args(hint)) & {int, bool}:
+    if hint is int:
+        plain_digits(value)
+    if hint in (int, bool):
         # Read as pydantic reads it for FastAPI (`yes` is true); a ValidationError is a
         # ValueError.
         return TypeAdapter(hint).validate_python(value)

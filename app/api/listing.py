@@ -94,6 +94,7 @@ def echo(index: ActorIndex, f: TimelineFilter) -> schemas.ResolvedFilters:
         q=list(f.search),
         min_claimants=f.min_claimants,
         contested=None if f.contested is None else f.contested == "true",
+        context=f.context,
     )
 
 

@@ -200,7 +200,9 @@ def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
             FieldProblem(
                 name=name,
                 location=location,
-                reason=error.get("msg", "invalid") + _ALLOWED.get(error.get("type", ""), ""),
+                # A validator's own message, without pydantic's "Value error, " before it.
+                reason=str(error.get("msg", "invalid")).removeprefix("Value error, ")
+                + _ALLOWED.get(error.get("type", ""), ""),
                 value=error.get("input")
                 if isinstance(error.get("input"), (str, int, float))
                 else None,

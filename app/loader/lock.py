@@ -5,11 +5,13 @@ one after the other instead of applying two diffs computed from the same state."
 from __future__ import annotations
 
 import sqlite3
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import URL, Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 
 from app import raw_sql
@@ -19,7 +21,10 @@ from app import raw_sql
 DEFAULT_LOCK_TIMEOUT = 30.0
 # The PostgreSQL advisory lock held by a load: one key for the whole database.
 ADVISORY_KEY = zlib.crc32(b"claimline load")
+# Held by a schema upgrade, apart from the load's: migrations run in their own transactions.
+MIGRATION_KEY = zlib.crc32(b"claimline migrate")
 _SQLITE_BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
+MIGRATING = "process is upgrading the schema of"
 
 
 class LoadBusyError(Exception):
@@ -41,7 +46,7 @@ def write_transaction(engine: Engine, timeout: float) -> Iterator[Connection]:
                     raw_sql.postgres_advisory_xact_lock(conn, ADVISORY_KEY, int(timeout * 1000))
                 except OperationalError as exc:
                     if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
-                        raise _busy(engine, timeout) from None
+                        raise _busy(engine.url, timeout) from None
                     raise
                 # Transaction-level: released by the commit or the rollback, and by the
                 # server when the loader's connection drops (a killed loader holds nothing).
@@ -63,7 +68,7 @@ def _sqlite_immediate(conn: Connection, timeout: float) -> Iterator[None]:
                 raw_sql.sqlite_begin(raw, immediate=True)
             except sqlite3.OperationalError as exc:
                 if exc.sqlite_errorname in _SQLITE_BUSY:
-                    raise _busy(conn.engine, timeout) from None
+                    raise _busy(conn.engine.url, timeout) from None
                 raise
             yield
     finally:
@@ -73,9 +78,75 @@ def _sqlite_immediate(conn: Connection, timeout: float) -> Iterator[None]:
             raw_sql.sqlite_manual_transactions(raw, False)
 
 
-def _busy(engine: Engine, timeout: float) -> LoadBusyError:
-    target = engine.url.render_as_string(hide_password=True)
+def _busy(url: URL, timeout: float, doing: str = "a load is writing to") -> LoadBusyError:
+    target = url.render_as_string(hide_password=True)
     return LoadBusyError(
-        f"another load is writing to {target}: waited {timeout:g} s for it "
+        f"another {doing} {target}: waited {timeout:g} s for it "
         "(CLAIMLINE_LOAD_LOCK_TIMEOUT); the database was not changed"
     )
+
+
+@contextmanager
+def migration_lock(database_url: str, timeout: float) -> Iterator[None]:
+    """Held around a schema upgrade, so that two processes starting on a database that is
+    not yet migrated upgrade it one after the other (the second then finds it at head)
+    instead of both creating the same tables. LoadBusyError past `timeout` seconds."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "postgresql":
+        with _postgres_session_lock(database_url, timeout):
+            yield
+    elif url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        with _file_lock(Path(f"{url.database}.migrate-lock"), database_url, timeout):
+            yield
+    else:
+        yield
+
+
+@contextmanager
+def _postgres_session_lock(database_url: str, timeout: float) -> Iterator[None]:
+    from app.db import make_engine  # app.db imports the models; keep this module light
+
+    engine = make_engine(database_url)
+    try:
+        # Its own connection, idle while Alembic migrates on another; session-level, so
+        # the server releases it if this process dies.
+        with engine.connect() as conn:
+            with conn.begin():
+                try:
+                    raw_sql.postgres_advisory_lock(conn, MIGRATION_KEY, int(timeout * 1000))
+                except OperationalError as exc:
+                    if getattr(exc.orig, "sqlstate", None) == "55P03":
+                        raise _busy(engine.url, timeout, MIGRATING) from None
+                    raise
+            try:
+                yield
+            finally:
+                raw_sql.postgres_advisory_unlock(conn, MIGRATION_KEY)
+                conn.commit()
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _file_lock(path: Path, database_url: str, timeout: float) -> Iterator[None]:
+    # flock on a file of our own beside the database: SQLite's own locks are POSIX record
+    # locks on the database file, which closing any other descriptor of it would drop.
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: the upgrade runs unserialised, as before
+        yield
+        return
+    with open(path, "a") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise _busy(make_url(database_url), timeout, MIGRATING) from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

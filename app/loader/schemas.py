@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from app.vocab import (
     ActorKind,
@@ -94,6 +103,21 @@ class SeedEvent(_Record):
     actors: list[SeedEventActor] = []
     # An expectation or forecast: its interval may end after its documents were published.
     forecast: bool = False
+    # Background the documents recall rather than report as news (seeds/README.md gives the
+    # rule); strict, so that a quoted "false" is not read as a boolean.
+    context: StrictBool = False
+    # Why, in a line, so that a reviewer can check the judgement: required with `context`.
+    context_reason: str | None = Field(default=None, validate_default=True)
+
+    @field_validator("context_reason")
+    @classmethod
+    def _reason_with_context(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        context = info.data.get("context")  # absent when `context` itself is invalid
+        if context is True and not (reason and reason.strip()):
+            raise ValueError("required with `context: true`: say why the event is background")
+        if context is False and reason is not None:
+            raise ValueError("only for an event marked `context: true`")
+        return reason
 
 
 class SeedFigure(_Record):

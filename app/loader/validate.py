@@ -471,7 +471,7 @@ def _build(
             "date_approximate": when.approximate, "date_uncertain": when.uncertain,
             "date_basis": event.date_basis, "location_name": loc.name if loc else None,
             "location_lat": loc.lat if loc else None, "location_lon": loc.lon if loc else None,
-            "location_key": phrase_key(loc.name) if loc else None,
+            "location_key": phrase_key(loc.name) if loc else None, "context": event.context,
         })  # fmt: skip
         ds.tables["event_actors"].extend(
             {"event_id": event.id, "actor_id": link.actor, "role": link.role.value}

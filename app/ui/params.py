@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from app.api.deps import FILTER_PARAMS, MAX_LIMIT, FilterInput, filter_arguments, timeline_filter
 from app.api.problems import ProblemError
 from app.corroboration import MAX_MIN_CLAIMANTS
-from app.vocab import DateMatch, EventType, Hedge
+from app.vocab import ContextFilter, DateMatch, EventType, Hedge
 
 PAGE_SIZE = 50
 
@@ -92,7 +92,7 @@ class Query:
         value = self.first("limit")
         if value is None:
             return PAGE_SIZE
-        if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+        if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_LIMIT:
             raise PageInputError(f"limit: {value!r} is not a whole number from 1 to {MAX_LIMIT}")
         return int(value)
 
@@ -100,7 +100,8 @@ class Query:
 def _refused(name: str, values: list[str]) -> str:
     allowed = {
         "type": [m.value for m in EventType], "hedge": [m.value for m in Hedge],
-        "date_match": [m.value for m in DateMatch], "contested": ["true", "false"],
+        "date_match": [m.value for m in DateMatch], "context": [m.value for m in ContextFilter],
+        "contested": ["true", "false"],
     }.get(name)  # fmt: skip
     bad = ", ".join(map(repr, values))
     if name == "min_claimants":

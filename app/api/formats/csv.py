@@ -21,7 +21,7 @@ from app.api.formats.stream import Json, Selection
 MEDIA_TYPE = "text/csv; charset=utf-8; header=present"
 EXTENSION = "csv"
 COLUMNS = (
-    "event_id", "event_type", "event_title", "event_summary", "event_date_edtf",
+    "event_id", "event_type", "event_context", "event_title", "event_summary", "event_date_edtf",
     "event_date_earliest", "event_date_latest", "event_date_precision", "event_location",
     "event_lat", "event_lon", "event_actor_ids", "event_actor_names", "event_claimants",
     "event_contested",
@@ -53,8 +53,9 @@ def rows(event: Json) -> Iterator[list[Any]]:
     date = event["date"]
     location = event["location"] or {}
     head = [
-        event["id"], event["type"], event["title"], event["summary"], date["edtf"],
-        date["earliest"], date["latest"], date["precision"], location.get("name"),
+        event["id"], event["type"], "true" if event["context"] else "false", event["title"],
+        event["summary"], date["edtf"], date["earliest"], date["latest"], date["precision"],
+        location.get("name"),
         location.get("lat"), location.get("lon"), _ids(event["actors"]), _names(event["actors"]),
         event["support"]["claimants"], "true" if event["contested"] else "false",
     ]  # fmt: skip

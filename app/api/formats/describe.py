@@ -37,6 +37,9 @@ def describe(filters: dict[str, Any]) -> str:
         parts.append(f"search {' '.join(filters['q'])}")
     if filters["known_as_of"]:
         parts.append(f"as known on {filters['known_as_of']}")
+    context = filters.get("context")
+    if context:
+        parts.append("background left out" if context == "exclude" else "background only")
     return "; ".join(parts) or "all events"
 
 

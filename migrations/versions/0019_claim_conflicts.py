@@ -1,7 +1,7 @@
 """claim_conflicts, for `contested=`; event bodies gain support and contested
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0019"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -39,11 +39,18 @@ def upgrade() -> None:
         ),
         sqlite_with_rowid=False,
     )  # fmt: skip
-    # Derived, filled by the rebuild that `claimline migrate` runs next; the stored event
-    # bodies gain `support` and `contested` from the same rebuild.
+    _bodies_change()
+
+
+def _bodies_change() -> None:
+    # claim_conflicts is derived, filled by the rebuild that `claimline migrate` runs next;
+    # the stored event bodies gain (or lose) `support` and `contested` in the same rebuild.
+    # A new data version too: a 304 must not confirm an ETag a client kept for a body of
+    # the other shape. The rows still hold what the seeds say, so their digest stands.
+    op.execute("UPDATE dataset_meta SET value = value || '-0019' WHERE key = 'data_version'")
     op.execute("DELETE FROM dataset_meta WHERE key = 'derived_version'")
 
 
 def downgrade() -> None:
     op.drop_table("claim_conflicts")
-    op.execute("DELETE FROM dataset_meta WHERE key = 'derived_version'")
+    _bodies_change()
