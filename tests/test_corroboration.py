@@ -155,6 +155,8 @@ def test_timeline_and_the_other_listings_take_them(api: httpx.Client) -> None:
     assert len(figures) == 7
     facets = api.get("/events/facets", params={"min_claimants": 2, "facet": "type"}).json()
     assert facets["total"] == len(TWO_OR_MORE)
+    page = api.get("/ui", params={"contested": "true"}).text
+    assert all(i in page for i in CONTESTED) and "dprk-casualties-2024-12" not in page
     csv = api.get("/events", params={"contested": "true", "format": "csv"})
     rows = list(DictReader(io.StringIO(csv.text)))
     assert {(r["event_id"], r["event_claimants"], r["event_contested"]) for r in rows} == {
