@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from app import queries
+from app import corroboration, queries
 from app.actor_index import ActorIndex
 from app.edtf import human_label, parse_edtf
 from app.filters import TimelineFilter
@@ -102,7 +102,7 @@ def event_json(index: ActorIndex, r: Any, actors: Sequence[Any], claims: list[Js
         "summary": r.summary,
         "date": {**event_date(r), "basis": r.date_basis}, "location": location,
         "actors": [{**actor_ref(index, a.actor_id), "role": a.role} for a in actors],
-        "claims": claims,
+        **corroboration.summary(claims), "claims": claims,
         "created_at": instant(r.created_at), "updated_at": instant(r.updated_at),
     }  # fmt: skip
 
@@ -178,6 +178,7 @@ def build_timeline_groups(events: list[Json]) -> list[Json]:
                 for c in event["claims"] for f in c["figures"]
             ],
             "matched_claim_ids": [c["id"] for c in event["claims"] if c["matched"]],
+            **{k: event[k] for k in ("support", "contested", "contested_by")},
         }  # fmt: skip
         group = groups.setdefault(
             date_["edtf"], {"label": human_label(date_["edtf"]), "date": date_, "events": []}

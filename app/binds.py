@@ -90,9 +90,13 @@ def values_of(f: TimelineFilter) -> Binds:
     # Each claimant id apart too, for a scan of its claims (queries.CLAIMANT_EVENTS).
     values.update({f"claimant{j}": k for j, k in enumerate(values.get("claimant_ids", ()))})
     for name, value in (("from", f.date_from), ("to", f.date_to), ("known", f.known_as_of),
-                        ("updated_since", f.updated_since)):  # fmt: skip
+                        ("updated_since", f.updated_since),
+                        ("min_claimants", f.min_claimants)):  # fmt: skip
         if value is not None:
             values[name] = value
+    if f.contested is not None:
+        # Never bound: it names the statement's shape, EXISTS or NOT EXISTS.
+        values[f"contested_{f.contested}"] = True
     # Keys and phrases are words padded with spaces (search.phrase_key): no wildcard can
     # come from the request.
     values.update({f"loc{i}": f"%{phrase}%" for i, phrase in enumerate(f.locations)})

@@ -1,6 +1,7 @@
 """Derived tables that make the common listings one indexed read, `actor_events` and
-`event_json`, the facet counts' `running_counts` (app/running_counts.py), and the search
-index, `search_entries` (see app/models.py, app/search.py).
+`event_json`, the facet counts' `running_counts` (app/running_counts.py), the search
+index, `search_entries` (see app/models.py, app/search.py), and the disputing claims,
+`claim_conflicts` (app/corroboration.py).
 
 All are functions of the normalised tables and are rebuilt whenever a load changes
 anything; `dataset_meta.derived_version` says which data version they match, and the API
@@ -17,12 +18,13 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, case, delete, func, select
 
-from app import dataset_meta, running_counts, search
+from app import corroboration, dataset_meta, running_counts, search
 from app.actor_index import ActorIndex
 from app.assemble import build_events
 from app.filters import TimelineFilter
 from app.models import actor_ancestors_table as AA
 from app.models import actor_events_table as AE
+from app.models import claim_conflicts_table as CC
 from app.models import claims_table as C
 from app.models import event_actors_table as EA
 from app.models import event_json_table as EJ
@@ -113,6 +115,7 @@ def rebuild(conn: Connection) -> int:
     conn.execute(delete(RC))
     conn.execute(delete(AE))
     conn.execute(delete(EJ))
+    conn.execute(delete(CC))
     conn.execute(delete(AA))
     search.clear(conn)
     index = ActorIndex.load(conn)
@@ -127,6 +130,9 @@ def rebuild(conn: Connection) -> int:
             break
         bodies = build_events(conn, index, everything, rows)
         conn.execute(EJ.insert(), [{"event_id": b["id"], "body": render(b)} for b in bodies])
+        conflicts = [row for b in bodies for row in corroboration.conflict_rows(b)]
+        if conflicts:
+            conn.execute(CC.insert(), conflicts)
         _fill_actor_events(conn, index, rows)
         count += len(rows)
         after = rows[-1].id

@@ -38,6 +38,11 @@ class TimelineFilter:
     # `order=desc`: the listing runs newest first, its cursors in that direction. A field,
     # not a setting, so that a fast path that reads only forwards declines it.
     descending: bool = False
+    # Events asserted by at least this many distinct claimants (app/corroboration.py).
+    min_claimants: int | None = None
+    # "true" or "false": whether the event is contested. Not a bool, because `active()`
+    # reads False as "not set" and a fast path would then ignore `contested=false`.
+    contested: str | None = None
     # Settings of the query, not filters (never in `active()`):
     # the longest event span per precision (dataset_meta), which bounds overlap scans;
     # None: unknown.

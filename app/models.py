@@ -375,6 +375,28 @@ class SearchEntry(SQLModel, table=True):
     __table_args__ = (Index("ix_search_entries_event_id_id", "event_id", "id"),)
 
 
+class ClaimConflict(SQLModel, table=True):
+    """Derived: each pair of an event's claims, by different claimants, that dispute each
+    other (app/corroboration.py): one denies what the other asserts (`kind` 'denial', the
+    denial first), or both assert figures of one quantity and unit whose ranges do not meet
+    (`kind` 'figures', the lower first). `known_from` is the later claim's: from that day
+    on, the event is contested for `known_as_of`."""
+
+    __tablename__ = "claim_conflicts"
+
+    event_id: str = Field(
+        foreign_key="events.id", ondelete="CASCADE", max_length=ID_LENGTH, primary_key=True
+    )
+    claim_a: str = Field(primary_key=True, max_length=ID_LENGTH)
+    claim_b: str = Field(primary_key=True, max_length=ID_LENGTH)
+    kind: str = Field(primary_key=True, max_length=10)
+    # The figures' quantity; '' for a denial.
+    quantity: str = Field(primary_key=True, max_length=40)
+    known_from: date
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
 def _compare_codes_bytewise(metadata: MetaData) -> None:
     """Every length-limited string (ids and codes: actor, event, claim and document ids,
     precisions, roles, series keys) is compared byte by byte on PostgreSQL, as SQLite and
@@ -422,10 +444,12 @@ event_json_table = SQLModel.metadata.tables["event_json"]
 search_entries_table = SQLModel.metadata.tables["search_entries"]
 actor_ancestors_table = SQLModel.metadata.tables["actor_ancestors"]
 running_counts_table = SQLModel.metadata.tables["running_counts"]
+claim_conflicts_table = SQLModel.metadata.tables["claim_conflicts"]
 DERIVED_TABLES: list[Table] = [
     actor_ancestors_table,
     actor_events_table,
     running_counts_table,
     event_json_table,
     search_entries_table,
+    claim_conflicts_table,
 ]

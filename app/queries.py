@@ -26,7 +26,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from app import binds, overlap, search
+from app import binds, corroboration, overlap, search
 from app.filters import CLAIM_FILTERS, Capability, TimelineFilter, filter_names
 from app.models import actor_aliases_table as AL
 from app.models import actor_events_table as AE
@@ -81,7 +81,8 @@ def known_condition(f: TimelineFilter) -> ColumnElement[bool]:
 
 def event_only_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
     """Conditions on the event itself: every filter but the claim filters and `known_as_of`
-    (the /claims listing applies those to the claims directly)."""
+    (the /claims listing applies those to the claims directly); `min_claimants` and
+    `contested` count the claims known on `known_as_of`."""
     v = binds.values_of(f)
     conds: list[ColumnElement[bool]] = []
     if f.actors:
@@ -100,6 +101,7 @@ def event_only_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
         conds.append(E.c.context == v.param("context"))
     if f.updated_since is not None:
         conds.append(E.c.updated_at > v.param("updated_since"))
+    conds += corroboration.conditions(f, E.c.id)
     return conds
 
 
@@ -222,7 +224,10 @@ ACTOR_PAGE = Capability(
 def _actor_page(f: TimelineFilter, v: binds.Binds, dialect: str) -> Select[Any]:
     """page_events for one actor (and its sub-actors): one ordered, limited scan of its
     actor_events rows per precision, joined to the events the other filters keep."""
-    rest_f = replace(f, actors=(), date_from=None, date_to=None, within=False)
+    rest_f = replace(
+        f, actors=(), date_from=None, date_to=None, within=False, min_claimants=None,
+        contested=None,
+    )  # fmt: skip
     on_row: list[ColumnElement[bool]] = []
     if f.known_as_of is not None and not f.has_claim_filter:
         rest_f = replace(rest_f, known_as_of=None)
@@ -231,7 +236,9 @@ def _actor_page(f: TimelineFilter, v: binds.Binds, dialect: str) -> Select[Any]:
         # Some claim of the event has one of the hedges: its row's mask says so.
         rest_f = replace(rest_f, hedges=())
         on_row.append(AE.c.hedge_mask.op("&")(v.param("hedge_mask")) != 0)
-    rest = event_conditions(rest_f)
+    # Support and disputes count the claims known on `known_as_of`, whichever way the
+    # events are kept.
+    rest = event_conditions(rest_f) + corroboration.conditions(f, E.c.id)
     key = [AE.c.actor_id == v.param("actor"), *on_row]
     if v.has("after_id"):
         key.append(beyond(v.descending, tuple_(AE.c.date_earliest, AE.c.event_id), _after(v)))

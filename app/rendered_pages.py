@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, bindparam, select
 
-from app import binds, queries, raw_sql
+from app import binds, corroboration, queries, raw_sql
 from app.filters import Capability, TimelineFilter, filter_names
 from app.models import claims_table as C
 from app.models import event_json_table as EJ
@@ -144,7 +144,7 @@ def stored_bodies(conn: Connection, f: TimelineFilter, rows: Sequence[Any]) -> l
         ),
     )
     shown: dict[str, bool] = dict(conn.execute(shown_stmt, v.values).all())
-    return [_patched(found[i], shown) for i in ids]
+    return [_patched(found[i], shown, f.known_as_of is not None) for i in ids]
 
 
 _BODIES = select(EJ.c.event_id, EJ.c.body).where(
@@ -152,13 +152,16 @@ _BODIES = select(EJ.c.event_id, EJ.c.body).where(
 )
 
 
-def _patched(body: bytes, shown: dict[str, bool]) -> bytes:
+def _patched(body: bytes, shown: dict[str, bool], hidden: bool) -> bytes:
     """A stored body (every claim, every one matched) as the general path renders it under
-    claim filters and `known_as_of`: only the claims in `shown`, with their `matched`."""
+    claim filters and `known_as_of`: only the claims in `shown`, with their `matched`, and,
+    when claims are `hidden` (not yet known), the support and disputes of those left."""
     event = orjson.loads(body)
     event["claims"] = [c for c in event["claims"] if c["id"] in shown]
     for claim in event["claims"]:
         claim["matched"] = bool(shown[claim["id"]])
+    if hidden:
+        event.update(corroboration.summary(event["claims"]))
     return orjson.dumps(event)
 
 

@@ -17,6 +17,7 @@ from app.vocab import (
     ContextFilter,
     DateBasis,
     DateMatch,
+    DisputeKind,
     EventType,
     Hedge,
     Precision,
@@ -208,6 +209,45 @@ class Claim(_Out):
     )
 
 
+class Support(_Out):
+    """Who asserts an event: the claims listed with it whose stance is `asserts` (a denial,
+    or a claim that neither confirms nor denies, supports nothing), counted each once."""
+
+    claimants: int = Field(
+        description="Distinct claimants (actor ids: South Korea and its NIS count as two; "
+        "`unattributed` narration as one)",
+        examples=[2],
+    )
+    documents: int = Field(description="Distinct documents the claims were read in", examples=[1])
+    outlets: int = Field(
+        description="Distinct outlets that carried the claims: the actors they were relayed "
+        "`via` and the publishers of their documents, together",
+        examples=[2],
+    )
+
+
+class Dispute(_Out):
+    """Two claims of an event, by different claimants, that contradict each other."""
+
+    kind: DisputeKind = Field(
+        description="`denial`: the first claim denies what the second asserts; `figures`: "
+        "both assert figures of `quantity` in one unit, and the first's range ends below "
+        'the second\'s (a null bound is open: "more than 1,000" and "more than 3,000" '
+        "agree)",
+        examples=["denial"],
+    )
+    claim_ids: list[str] = Field(
+        description="The two claims, in the order `kind` says",
+        examples=[["c000-dprk-initially-denied-sending-troops", "c000-ukr-at-least-10000-sent"]],
+    )
+    quantity: Quantity | None = Field(
+        description="The quantity whose figures disagree; null for a denial"
+    )
+    known_from: date = Field(
+        description="The day both claims were public: from then on, `known_as_of` sees the dispute"
+    )
+
+
 class Event(_Out):
     """Something that happened, with the actors involved and every claim reporting it. An
     event holds no figures of its own: they belong to its claims."""
@@ -223,6 +263,19 @@ class Event(_Out):
     location: Location | None = Field(description="Where it happened; null if nowhere is said")
     actors: list[EventActor] = Field(
         description="The actors involved, by role (alphabetical), then id"
+    )
+    support: Support = Field(
+        description="Who asserts it, counted over the claims listed (with `known_as_of`, "
+        "those published by that day)"
+    )
+    contested: bool = Field(
+        description="Whether two claims listed, by different claimants, dispute each other "
+        "(see `contested_by`). A claimant that revises its own figure or denies what it "
+        "said before is not disputed by it"
+    )
+    contested_by: list[Dispute] = Field(
+        description="Each disputing pair of claims, in the order the claims are listed; "
+        "empty when not contested"
     )
     claims: list[Claim] = Field(
         description="The claims reporting the event, by `known_from`, then id; with "
@@ -298,6 +351,10 @@ class ResolvedFilters(_Out):
     updated_since: datetime | None = Field(
         default=None, description="The `updated_since` instant, in UTC"
     )
+    min_claimants: int | None = Field(
+        default=None, description="The `min_claimants` value", examples=[2]
+    )
+    contested: bool | None = Field(default=None, description="The `contested` value")
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
@@ -432,6 +489,9 @@ class TimelineItem(_Out):
         description="The claims that satisfy the request's claim filters (all of them "
         "when there are none)"
     )
+    support: Support = Field(description="Who asserts it, as /events counts it")
+    contested: bool = Field(description="Whether two claimants dispute it, as on /events")
+    contested_by: list[Dispute] = Field(description="The disputing pairs, as on /events")
 
 
 class TimelineGroup(_Out):

@@ -102,6 +102,14 @@ class Stance(StrEnum):
     neither = "neither"
 
 
+class DisputeKind(StrEnum):
+    """Why two claims of an event dispute it: a `denial` (one denies what the other asserts)
+    or `figures` (both assert figures of one quantity and unit whose ranges do not meet)."""
+
+    denial = "denial"
+    figures = "figures"
+
+
 class Hedge(StrEnum):
     """How firmly the document attributes the claim, from firmest to weakest: `confirmed`
     (the claimant says it is established), `asserted` (a plain statement), `estimated` (an

@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
-from app import dataset_meta, derived, raw_sql, running_counts, search
+from app import corroboration, dataset_meta, derived, raw_sql, running_counts, search
 from app.actor_index import ActorIndex
 from app.aliases import normalize_name
 from app.assemble import Json, claim_json, document_ref, event_json
@@ -214,6 +214,8 @@ class Batch:
     claim_via: list[tuple[Any, ...]] = field(default_factory=list)
     figures: list[tuple[Any, ...]] = field(default_factory=list)
     event_json: list[tuple[Any, ...]] = field(default_factory=list)
+    # The disputing claims of the rendered events (corroboration.conflicts).
+    claim_conflicts: list[tuple[Any, ...]] = field(default_factory=list)
     # Listed by the producers as the events are built (derived.actor_event_rows).
     actor_events: list[tuple[Any, ...]] = field(default_factory=list)
     # PostgreSQL only: each search entry's words (search.vector), unnumbered: see
@@ -272,8 +274,12 @@ class Renderer:
             claims = sorted(event.claims, key=lambda c: (c["known_from"], c["id"]))
             b.known_first[row.event_id] = claims[0]["known_from"]
             b.hedge_masks[row.event_id] = hedge_mask(c["hedge"] for c in claims)
-            body = derived.render(event_json(self.index, event.row, event.actors, claims))
-            b.event_json.append((row.event_id, body))
+            rendered = event_json(self.index, event.row, event.actors, claims)
+            b.event_json.append((row.event_id, derived.render(rendered)))
+            b.claim_conflicts.extend(
+                (row.event_id, d.a, d.b, d.kind, d.quantity or "", d.known_from)
+                for d in corroboration.conflicts(claims)
+            )
 
 
 def batches(
@@ -434,7 +440,7 @@ SEARCH_WORDS = Table(
 COLUMNS[SEARCH_WORDS.name] = [c.name for c in SEARCH_WORDS.columns]
 # The tables a Batch carries rows for, in the order the writer writes them.
 BATCH_TABLES = ("documents", "events", "event_actors", "claims", "claim_via", "figures",
-                "event_json", "actor_events", SEARCH_WORDS.name)  # fmt: skip
+                "event_json", "claim_conflicts", "actor_events", SEARCH_WORDS.name)  # fmt: skip
 
 
 @dataclass

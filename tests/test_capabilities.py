@@ -45,6 +45,8 @@ SEEDS: dict[str, list[str]] = {
     # fast path that ignored the filter would not answer).
     "updated_since": ["1999-12-31T23:00:00.5-01:00", "2999-01-01"],
     "order": ["desc", "asc"],
+    "min_claimants": ["2", "3"],
+    "contested": ["false", "true"],
 }
 GENERATED: dict[str, list[str]] = {
     **SEEDS,
@@ -86,8 +88,8 @@ def test_active_filters_come_from_the_fields() -> None:
     everything = TimelineFilter(
         actors=(object(),), claimants=(object(),), via=(object(),), sources=(object(),),  # type: ignore[arg-type]
         date_from=1, date_to=1, within=True, types=("x",), documents=("x",), hedges=("x",),  # type: ignore[arg-type]
-        known_as_of=1, search=("x",), locations=(" x ",), context="only", updated_since=1, descending=True, spans=(), fresh=True,  # type: ignore[arg-type]
-        fast=True,
+        known_as_of=1, search=("x",), locations=(" x ",), context="only", updated_since=1, descending=True,  # type: ignore[arg-type]
+        min_claimants=1, contested="false", spans=(), fresh=True, fast=True,
     )  # fmt: skip
     assert everything.active() == filter_names()
     # A capability that serves everything still needs the tables fresh and fast paths on.

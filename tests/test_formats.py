@@ -97,6 +97,7 @@ def test_csv_cells_cannot_run_as_formulas() -> None:
                  "precision": "year"},
         "location": {"name": "@place", "lat": -12.5, "lon": -3.0},
         "actors": [{"id": "a", "name": "-minus"}],
+        "support": {"claimants": 1, "documents": 1, "outlets": 0}, "contested": False,
         "claims": [{
             "id": "c", "claimant": {"id": "a", "name": "\tTab"}, "via": [],
             "document": {"id": "d", "title": "\rCR", "url": None}, "known_from": "2024-01-02",
@@ -114,6 +115,7 @@ def test_csv_cells_cannot_run_as_formulas() -> None:
     assert (row["event_actor_names"], row["claimant_name"]) == ("'-minus", "'\tTab")
     assert (row["document_title"], row["quote"], row["figure_text"]) == ("'\rCR", "'=1+2", "'-5")
     assert (row["event_lat"], row["event_lon"], row["figure_low"]) == ("-12.5", "-3.0", "5")
+    assert (row["event_claimants"], row["event_contested"]) == ("1", "false")
     assert neutralise("Kursk") == "Kursk"
 
 

@@ -12,7 +12,7 @@ from tests.conftest import fresh_postgres_database
 
 TABLES = {"actors", "actor_aliases", "documents", "events", "event_actors", "claims",
           "claim_via", "figures", "dataset_meta", "actor_events", "event_json", "search_entries",
-          "actor_ancestors", "running_counts", "tombstones"}  # fmt: skip
+          "actor_ancestors", "running_counts", "tombstones", "claim_conflicts"}  # fmt: skip
 # SQLite's full-text index: the FTS5 table and the shadow tables it keeps its index in.
 FTS = {"search_fts", "search_fts_config", "search_fts_data", "search_fts_idx"}
 

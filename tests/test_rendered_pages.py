@@ -23,6 +23,7 @@ from app.loader import load_dataset, validate_seeds
 from app.main import create_app
 from app.models import (
     actor_events_table,
+    claim_conflicts_table,
     claims_table,
     dataset_meta_table,
     event_json_table,
@@ -177,7 +178,10 @@ def test_generator_renders_equal_the_loaders_rebuild(generated: Engine) -> None:
         links = {tuple(r) for r in conn.execute(select(actor_events_table))}
         running = {tuple(r) for r in conn.execute(select(running_counts_table))}
         entries = _search_entries(conn)
+        disputes = {tuple(r) for r in conn.execute(select(claim_conflicts_table))}
         assert derived.rebuild(conn) == 2000
+        assert {tuple(r) for r in conn.execute(select(claim_conflicts_table))} == disputes
+        assert len(disputes) > 100
         assert {k: v for k, v in conn.execute(select(event_json_table))} == bodies
         assert {tuple(r) for r in conn.execute(select(actor_events_table))} == links
         assert {tuple(r) for r in conn.execute(select(running_counts_table))} == running

@@ -13,11 +13,11 @@ from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from fastapi import Depends, Query, Request
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, TypeAdapter
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
-from app import queries, search
+from app import corroboration, queries, search
 from app.actor_index import ActorIndex, Resolution, UnknownActorError
 from app.api.problems import ProblemError, database_unavailable, invalid_parameter
 from app.cursor import CursorError, decode_cursor
@@ -95,7 +95,7 @@ PARAM_FIELDS = {
     "claimant": "claimants", "via": "via", "source": "sources", "type": "types",
     "document": "documents", "hedge": "hedges", "known_as_of": "known_as_of", "q": "search",
     "location": "locations", "context": "context", "updated_since": "updated_since",
-    "order": "descending",
+    "order": "descending", "min_claimants": "min_claimants", "contested": "contested",
 }  # fmt: skip
 FILTER_PARAMS = tuple(PARAM_FIELDS)
 PAGE_PARAMS = ("limit", "cursor")
@@ -213,6 +213,8 @@ class FilterInput:
     context: str | None = None
     updated_since: datetime | None = None
     descending: bool = False
+    min_claimants: int | None = None
+    contested: bool | None = None
 
     def resolve(self, session: Session) -> TimelineFilter:
         if self.documents:
@@ -225,11 +227,18 @@ class FilterInput:
                         "document", f"unknown document {doc!r}; see /documents", doc, known
                     )
         if self.search and not session.meta.derived:
-            # The one reader of a derived table on the general path: never from a stale one.
+            # One of the two readers of a derived table on the general path (with
+            # `contested`): never from a stale one.
             raise ProblemError(
                 503, "search-index-stale",
                 "the search index does not match the data yet; `claimline migrate` rebuilds "
                 "it, and /readyz says ready once it does",
+            )  # fmt: skip
+        if self.contested is not None and not session.meta.derived:
+            raise ProblemError(
+                503, "derived-tables-stale",
+                "the disputed claims (`contested`) are not indexed for this data yet; "
+                "`claimline migrate` rebuilds them, and /readyz says ready once it does",
             )  # fmt: skip
         if self.locations:
             places = session.state.places(session.conn, session.catalog)
@@ -267,10 +276,20 @@ class FilterInput:
             context=self.context,
             updated_since=self.updated_since,
             descending=self.descending,
+            min_claimants=self.min_claimants,
+            contested=None if self.contested is None else str(self.contested).lower(),
             spans=tuple(sorted(spans.items())) if spans is not None else None,
             fresh=meta.derived,
             fast=fast,
         )
+
+
+def plain_digits(value: object) -> object:
+    """Whole numbers as plain ASCII digits only: pydantic would also take `1_0`, ` 10`,
+    `+5` and `10.0`, which the fast route (and most clients' parsers) refuse."""
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("must be written in digits only, such as 50")
+    return value
 
 
 def timeline_filter(
@@ -383,8 +402,36 @@ def timeline_filter(
             "Counts (/events/facets, /figures/quantities) are the same either way"
         ),
     ] = Order.asc,
+    min_claimants: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=corroboration.MAX_MIN_CLAIMANTS,
+            description="Only events that at least this many distinct claimants assert "
+            f"(1 to {corroboration.MAX_MIN_CLAIMANTS}), counting the claims known on "
+            "`known_as_of`; a denial supports nothing (each event's `support.claimants`)",
+            examples=[2],
+        ),
+        BeforeValidator(plain_digits),
+    ] = None,
+    contested: Annotated[
+        bool | None,
+        Query(
+            description="`true`: only events two claimants dispute (one denies what the other "
+            "asserts, or their figures of one quantity do not overlap), as known on "
+            "`known_as_of`; `false`: only events no one disputes (each event's `contested`)",
+            examples=[True],
+        ),
+    ] = None,
 ) -> FilterInput:
     date_from, date_to = date_bound("from", from_, end=False), date_bound("to", to, end=True)
+    if min_claimants is not None and not 1 <= min_claimants <= corroboration.MAX_MIN_CLAIMANTS:
+        # FastAPI checks it too; the page (app/ui) calls this function directly.
+        raise invalid_parameter(
+            "min_claimants",
+            f"{min_claimants} is not a whole number from 1 to {corroboration.MAX_MIN_CLAIMANTS}",
+            min_claimants,
+        )
     if date_from is not None and date_to is not None and date_from > date_to:
         raise invalid_parameter("from", f"`from` ({from_}) is after `to` ({to})", from_)
     return FilterInput(
@@ -395,7 +442,7 @@ def timeline_filter(
         locations=tuple((value, _place_key(value)) for value in location),
         context=context.value if context is not None else None,
         updated_since=instant("updated_since", updated_since),
-        descending=order == Order.desc,
+        descending=order == Order.desc, min_claimants=min_claimants, contested=contested,
     )  # fmt: skip
 
 
@@ -407,14 +454,6 @@ async def _timeline_filter_inline(*args: Any, **kwargs: Any) -> FilterInput:
 
 
 FilterDep = Annotated[FilterInput, Depends(_timeline_filter_inline)]
-
-
-def plain_digits(value: object) -> object:
-    """Whole numbers as plain ASCII digits only: pydantic would also take `1_0`, ` 10`,
-    `+5` and `10.0`, which the fast route (and most clients' parsers) refuse."""
-    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
-        raise ValueError("must be written in digits only, such as 50")
-    return value
 
 
 LimitParam = Annotated[
@@ -479,6 +518,12 @@ def _argument(name: str, value: str) -> Any:
     if get_origin(hint) is list:
         (item,) = get_args(hint)
         return [item(value) if isinstance(item, type) and issubclass(item, Enum) else value]
+    if hint is int:
+        plain_digits(value)
+    if hint in (int, bool):
+        # Read as pydantic reads it for FastAPI (`yes` is true); a ValidationError is a
+        # ValueError.
+        return TypeAdapter(hint).validate_python(value)
     return value
 
 

@@ -92,6 +92,8 @@ def echo(index: ActorIndex, f: TimelineFilter) -> schemas.ResolvedFilters:
         hedge=list(f.hedges),
         known_as_of=f.known_as_of,
         q=list(f.search),
+        min_claimants=f.min_claimants,
+        contested=None if f.contested is None else f.contested == "true",
         context=f.context,
         updated_since=f.updated_since,
     )

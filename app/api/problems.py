@@ -186,6 +186,10 @@ def problem_json(
     )
 
 
+# What pydantic's message leaves out: the values it would accept.
+_ALLOWED = {"bool_parsing": "; use true or false"}
+
+
 def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
     out = []
     for error in exc.errors():
@@ -197,7 +201,8 @@ def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
                 name=name,
                 location=location,
                 # A validator's own message, without pydantic's "Value error, " before it.
-                reason=str(error.get("msg", "invalid")).removeprefix("Value error, "),
+                reason=str(error.get("msg", "invalid")).removeprefix("Value error, ")
+                + _ALLOWED.get(error.get("type", ""), ""),
                 value=error.get("input")
                 if isinstance(error.get("input"), (str, int, float))
                 else None,

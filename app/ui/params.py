@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from app.api.deps import FILTER_PARAMS, MAX_LIMIT, FilterInput, filter_arguments, timeline_filter
 from app.api.problems import ProblemError
+from app.corroboration import MAX_MIN_CLAIMANTS
 from app.vocab import ContextFilter, DateMatch, EventType, Hedge, Order
 
 PAGE_SIZE = 50
@@ -98,10 +99,14 @@ class Query:
 
 def _refused(name: str, values: list[str]) -> str:
     allowed = {
-        "type": EventType, "hedge": Hedge, "date_match": DateMatch, "context": ContextFilter,
-        "order": Order,
+        "type": [m.value for m in EventType], "hedge": [m.value for m in Hedge],
+        "date_match": [m.value for m in DateMatch], "context": [m.value for m in ContextFilter],
+        "contested": ["true", "false"],
+        "order": [m.value for m in Order],
     }.get(name)  # fmt: skip
     bad = ", ".join(map(repr, values))
+    if name == "min_claimants":
+        return f"{name}: {bad} is not a whole number from 1 to {MAX_MIN_CLAIMANTS}"
     if allowed is None:
         return f"{name}: {bad} is not accepted"
-    return f"{name}: {bad} is not one of {', '.join(m.value for m in allowed)}"
+    return f"{name}: {bad} is not one of {', '.join(allowed)}"

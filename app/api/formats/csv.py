@@ -3,7 +3,8 @@ repeated; a claim without figures is one row with the figure columns empty, an e
 without claims one row with the claim columns empty. So the header is the same whatever
 the data, and a spreadsheet filter on `figure_quantity` charts the estimates by claimant.
 
-Actors are `;`-joined, ids and names in two columns of the same order. Text cells that a
+Actors are `;`-joined, ids and names in two columns of the same order. `event_claimants`
+and `event_contested` are the event's `support.claimants` and `contested`. Text cells that a
 spreadsheet would run as a formula (starting with = + - @, tab or carriage return) get a
 leading `'` (OWASP, CSV injection); numbers are written as numbers.
 """
@@ -22,7 +23,8 @@ EXTENSION = "csv"
 COLUMNS = (
     "event_id", "event_type", "event_context", "event_title", "event_summary", "event_date_edtf",
     "event_date_earliest", "event_date_latest", "event_date_precision", "event_location",
-    "event_lat", "event_lon", "event_actor_ids", "event_actor_names",
+    "event_lat", "event_lon", "event_actor_ids", "event_actor_names", "event_claimants",
+    "event_contested",
     "claim_id", "claimant_id", "claimant_name", "via_ids", "via_names", "document_id",
     "document_title", "document_url", "known_from", "claimed_on", "stance", "hedge",
     "matched", "quote", "note",
@@ -55,6 +57,7 @@ def rows(event: Json) -> Iterator[list[Any]]:
         event["summary"], date["edtf"], date["earliest"], date["latest"], date["precision"],
         location.get("name"),
         location.get("lat"), location.get("lon"), _ids(event["actors"]), _names(event["actors"]),
+        event["support"]["claimants"], "true" if event["contested"] else "false",
     ]  # fmt: skip
     if not event["claims"]:
         yield _safe([*head, *[None] * (len(COLUMNS) - len(head))])

@@ -22,6 +22,14 @@ export type Checks = [
   Expect<Same<NonNullable<EventsQuery["date_match"]>, DateMatch>>,
   Expect<Same<NonNullable<ClaimsQuery["date_match"]>, DateMatch>>,
   Expect<Same<components["schemas"]["Claim"]["hedge"], components["schemas"]["Hedge"]>>,
+  // The corroboration filters are typed as what they mean, not as strings.
+  Expect<Same<NonNullable<EventsQuery["min_claimants"]>, number>>,
+  Expect<Same<NonNullable<EventsQuery["contested"]>, boolean>>,
+  Expect<Same<components["schemas"]["Event"]["support"]["claimants"], number>>,
+  Expect<Same<components["schemas"]["Event"]["contested"], boolean>>,
+  Expect<
+    Same<components["schemas"]["Dispute"]["kind"], components["schemas"]["DisputeKind"]>
+  >,
 ];
 
 const baseUrl = process.argv[2];
