@@ -179,3 +179,14 @@ def test_an_upgrade_that_cannot_get_the_migration_lock_stops_with_one_line(
         assert migrate.current_revision(engine) is None  # nothing written
     finally:
         engine.dispose()
+
+
+def test_an_upgrade_creates_the_folder_of_a_new_sqlite_file(tmp_path: Path) -> None:
+    # A fresh clone has no data/ yet: the lock file beside the database must not fail first.
+    url = f"sqlite:///{tmp_path / 'not' / 'yet' / 'claimline.db'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    try:
+        assert migrate.current_revision(engine) == migrate.head_revision()
+    finally:
+        engine.dispose()

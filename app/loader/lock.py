@@ -96,7 +96,10 @@ def migration_lock(database_url: str, timeout: float) -> Iterator[None]:
         with _postgres_session_lock(database_url, timeout):
             yield
     elif url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        with _file_lock(Path(f"{url.database}.migrate-lock"), database_url, timeout):
+        database = Path(url.database or "")
+        # As make_engine does: a first run creates the database's folder (data/ by default).
+        database.parent.mkdir(parents=True, exist_ok=True)
+        with _file_lock(Path(f"{database}.migrate-lock"), database_url, timeout):
             yield
     else:
         yield
