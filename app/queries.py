@@ -19,6 +19,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal_column,
     or_,
     select,
     true,
@@ -235,7 +236,7 @@ def _actor_page(f: TimelineFilter, v: binds.Binds, dialect: str) -> Select[Any]:
     if f.active() & CLAIM_FILTERS == {"hedges"} and f.known_as_of is None:
         # Some claim of the event has one of the hedges: its row's mask says so.
         rest_f = replace(rest_f, hedges=())
-        on_row.append(AE.c.hedge_mask.op("&")(v.param("hedge_mask")) != 0)
+        on_row.append(AE.c.hedge_mask.op("&")(v.param("hedge_mask")) != literal_column("0"))
     # Support and disputes count the claims known on `known_as_of`, whichever way the
     # events are kept.
     rest = event_conditions(rest_f) + corroboration.conditions(f, E.c.id)
