@@ -26,7 +26,8 @@ from app.edtf import parse_edtf
 from app.loader import load_dataset, validate_seeds
 from app.vocab import EventType, Hedge, Qualifier, Quantity, Stance, Unit
 from tests.conftest import SEEDS_DIR
-from tests.seedtools import read, snapshot, write
+from tests.faulttools import snapshot
+from tests.seedtools import read, write
 
 # A made-up article (none of the five seeds), with the furniture a scraped page brings.
 ARTICLE = """\

@@ -4,6 +4,7 @@ one after the other instead of applying two diffs computed from the same state."
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 import zlib
@@ -98,7 +99,8 @@ def migration_lock(database_url: str, timeout: float) -> Iterator[None]:
     elif url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         database = Path(url.database or "")
         # As make_engine does: a first run creates the database's folder (data/ by default).
-        database.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # read-only: see _file_lock
+            database.parent.mkdir(parents=True, exist_ok=True)
         with _file_lock(Path(f"{database}.migrate-lock"), database_url, timeout):
             yield
     else:
@@ -139,7 +141,14 @@ def _file_lock(path: Path, database_url: str, timeout: float) -> Iterator[None]:
     except ImportError:  # not POSIX: the upgrade runs unserialised, as before
         yield
         return
-    with open(path, "a") as handle:
+    try:
+        handle = open(path, "a")  # noqa: SIM115 (closed below, after the wait)
+    except OSError:
+        # A read-only folder: no one can upgrade this database, so there is nothing to
+        # serialise, and the upgrade (or the load) fails with its own one-line error.
+        yield
+        return
+    with handle:
         deadline = time.monotonic() + timeout
         while True:
             try:
