@@ -85,7 +85,7 @@ def _fill_actor_events(conn: Connection, index: ActorIndex, event_rows: Sequence
         actors.setdefault(event_id, []).append(actor_id)
     claimants: dict[str, list[str]] = {}
     known_first: dict[str, date] = {}
-    hedge_masks: dict[str, int] = {}
+    hedges: dict[str, set[str]] = {}
     for event_id, claimant_id, known_from, hedge in conn.execute(
         select(C.c.event_id, C.c.claimant_id, C.c.known_from, C.c.hedge).where(
             C.c.event_id.in_(ids)
@@ -94,12 +94,12 @@ def _fill_actor_events(conn: Connection, index: ActorIndex, event_rows: Sequence
         claimants.setdefault(event_id, []).append(claimant_id)
         if known_from is not None and known_from < known_first.get(event_id, date.max):
             known_first[event_id] = known_from
-        hedge_masks[event_id] = hedge_masks.get(event_id, 0) | hedge_mask((hedge,))
+        hedges.setdefault(event_id, set()).add(hedge)
     rows = actor_event_rows(
         index,
         ((r, actors.get(r.id, []), claimants.get(r.id, [])) for r in event_rows),
         known_first=known_first,
-        hedge_masks=hedge_masks,
+        hedge_masks={event_id: hedge_mask(h) for event_id, h in hedges.items()},
     )
     if rows:
         columns = [c.name for c in AE.columns]

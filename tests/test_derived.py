@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, func, select, update
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import Connection, Engine, func, select, update
 
 from app import migrate
 from app.derived import hedge_mask_mismatches, known_first_mismatches
@@ -24,22 +27,28 @@ def test_loaded_actor_events_hold_each_events_hedges(loaded_engine: Engine) -> N
     assert 0 not in masks and any(m & (m - 1) for m in masks), masks
 
 
-def test_migration_0017_fills_hedge_mask(engine: Engine, database_url: str) -> None:
-    migrate_and_load(database_url)
-    migrate.downgrade(database_url, "0016")
-    migrate.upgrade(database_url)
-    with engine.connect() as conn:
-        assert hedge_mask_mismatches(conn) == 0
-        conn.execute(update(AE).values(hedge_mask=0))
-        assert hedge_mask_mismatches(conn) > 0
+# Each migration that adds a column to actor_events fills it as a load would: (the revision
+# before it, the column, a wrong value, the check).
+FILLED_BY_MIGRATIONS = [
+    ("0016", "hedge_mask", 0, hedge_mask_mismatches),
+    ("0015", "known_first", None, known_first_mismatches),
+]
 
 
-def test_migration_0016_fills_known_first(engine: Engine, database_url: str) -> None:
+@pytest.mark.parametrize(("before", "column", "wrong", "mismatches"), FILLED_BY_MIGRATIONS)
+def test_a_migration_fills_its_actor_events_column(
+    engine: Engine,
+    database_url: str,
+    before: str,
+    column: str,
+    wrong: object,
+    mismatches: Callable[[Connection], int],
+) -> None:
     migrate_and_load(database_url)
-    migrate.downgrade(database_url, "0015")
+    migrate.downgrade(database_url, before)
     migrate.upgrade(database_url)
     with engine.connect() as conn:
-        assert known_first_mismatches(conn) == 0
+        assert mismatches(conn) == 0
         # The check sees a wrong value: it is not vacuous.
-        conn.execute(update(AE).values(known_first=None))
-        assert known_first_mismatches(conn) > 0
+        conn.execute(update(AE).values({column: wrong}))
+        assert mismatches(conn) > 0
