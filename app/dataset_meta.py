@@ -12,7 +12,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -98,6 +98,8 @@ class MetaCache:
 
     def __init__(self, engine: Engine, ttl: float) -> None:
         self._engine, self._ttl = engine, ttl
+        # Swappable so a test can step time instead of sleeping past the TTL under load.
+        self.clock: Callable[[], float] = time.monotonic
         self._lock = threading.Lock()
         self._value: Meta | None = None
         self._read_at = 0.0
@@ -105,7 +107,7 @@ class MetaCache:
     def peek(self) -> Meta | None:
         """The cached meta if still fresh, without any database access (safe on the event
         loop); None when it must be re-read."""
-        if self._value is None or time.monotonic() - self._read_at > self._ttl:
+        if self._value is None or self.clock() - self._read_at > self._ttl:
             return None
         return self._value
 
@@ -113,14 +115,14 @@ class MetaCache:
         """The cached meta while at most twice the TTL old, for a caller that has a re-read
         under way: it stays usable until that read lands (the ETag of a load past the TTL
         shows within the TTL plus one re-read). None past that, or before the first read."""
-        if self._value is None or time.monotonic() - self._read_at > 2 * self._ttl:
+        if self._value is None or self.clock() - self._read_at > 2 * self._ttl:
             return None
         return self._value
 
     def get(self, conn: Connection | None = None) -> Meta:
         """The cached meta; re-read through `conn` (the caller's connection, so a request
         never holds two pooled connections at once) or a connection of its own."""
-        now = time.monotonic()
+        now = self.clock()
         if self._value is None or now - self._read_at > self._ttl:
             with self._lock:
                 if self._value is None or now - self._read_at > self._ttl:
