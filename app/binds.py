@@ -87,8 +87,10 @@ def values_of(f: TimelineFilter) -> Binds:
         values["actor"] = f.actors[0].actor.id
     if f.hedges:
         values["hedge_mask"] = hedge_mask(f.hedges)
-    # Each claimant id apart too, for a scan of its claims (queries.CLAIMANT_EVENTS).
-    values.update({f"claimant{j}": k for j, k in enumerate(values.get("claimant_ids", ()))})
+    # Each claimant, outlet and source id apart too, for a scan of its claims or relays
+    # (queries.CLAIMANT_EVENTS).
+    for name in ("claimant", "via", "source"):
+        values.update({f"{name}{j}": k for j, k in enumerate(values.get(f"{name}_ids", ()))})
     for name, value in (("from", f.date_from), ("to", f.date_to), ("known", f.known_as_of),
                         ("updated_since", f.updated_since),
                         ("min_claimants", f.min_claimants)):  # fmt: skip

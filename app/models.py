@@ -231,8 +231,26 @@ class ClaimVia(SQLModel, table=True):
     )
     position: int = Field(primary_key=True)
     actor_id: str = Field(foreign_key="actors.id", ondelete="RESTRICT", max_length=ID_LENGTH)
+    # The claim's event, its dates and type, copied as on claims: /events?via=… and
+    # ?source=… read an outlet's events from one index range per date precision.
+    event_id: str = Field(max_length=ID_LENGTH)
+    event_date_earliest: date
+    event_date_precision: str = Field(max_length=10)
+    event_date_latest: date
+    event_type: str = Field(max_length=40)
 
-    __table_args__ = (Index("ix_claim_via_actor_id_claim_id", "actor_id", "claim_id"),)
+    __table_args__ = (
+        Index("ix_claim_via_actor_id_claim_id", "actor_id", "claim_id"),
+        Index(
+            "ix_claim_via_timeline",
+            "actor_id",
+            "event_date_precision",
+            "event_date_earliest",
+            "event_id",
+            "event_date_latest",
+            "event_type",
+        ),
+    )
 
 
 class Figure(SQLModel, table=True):

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    Table,
     and_,
     bindparam,
     case,
@@ -51,8 +52,13 @@ DOCUMENT_REF_COLUMNS = [
 ]
 
 
+# Aliased: inside a scan of claim_via itself (an outlet's events), the table's own name
+# would correlate with the scan's row.
+_RELAYS = CV.alias("relays")
+
+
 def _via_condition(ids: ColumnElement[Any]) -> ColumnElement[bool]:
-    return exists(select(1).where(CV.c.claim_id == C.c.id, CV.c.actor_id.in_(ids)))
+    return exists(select(1).where(_RELAYS.c.claim_id == C.c.id, _RELAYS.c.actor_id.in_(ids)))
 
 
 def claim_conditions(f: TimelineFilter) -> list[ColumnElement[bool]]:
@@ -255,12 +261,13 @@ def _actor_page(f: TimelineFilter, v: binds.Binds, dialect: str) -> Select[Any]:
 
 
 # The claimants' events read from their claims' timeline index (claimant, event date
-# precision, event dates): each claim that passes the other claim filters selects its
-# event when the event passes the rest; one scan per claimant id and precision, merged.
+# precision, event dates), a relaying outlet's from the same index on claim_via, a
+# source's from both: each claim that passes the other claim filters selects its event
+# when the event passes the rest; one scan per id, table and precision, merged.
 CLAIMANT_EVENTS = Capability(
     "events from the claimants' claims",
     filter_names() - {"search"},
-    also=lambda f: bool(f.claimants) and bool(f.spans),
+    also=lambda f: bool(f.claimants or f.via or f.sources) and bool(f.spans),
     derived=False,
 )
 
@@ -278,7 +285,8 @@ def _claimant_page(conn: Connection, f: TimelineFilter, v: binds.Binds) -> Seque
     dialect = conn.dialect.name
     # PostgreSQL reads each scan's first n distinct events, and an event is in at most one
     # scan per claimant id; SQLite merges the scans lazily and stops when this loop does.
-    v = v.plus(n_keys=n * len(v.values["claimant_ids"]))
+    _, arms = _scanned(f)
+    v = v.plus(n_keys=n * sum(len(v.values[f"{name}_ids"]) for _, name in arms))
     shape = v.shape("claimant page", dialect)
     stmt = binds.STATEMENTS.get(shape, lambda: _claimant_keys(f, v, dialect))
     ids: dict[str, None] = {}
@@ -295,24 +303,46 @@ def _claimant_page(conn: Connection, f: TimelineFilter, v: binds.Binds) -> Seque
 _EVENTS_BY_ID = select(E).where(E.c.id.in_(bindparam("ids", expanding=True)))
 
 
+def _scanned(f: TimelineFilter) -> tuple[TimelineFilter, list[tuple[Table, str]]]:
+    """The filter left once the scans apply the claimants (or else the outlets, or else the
+    sources), and the tables scanned, each with the name of its ids' binds."""
+    if f.claimants:
+        return replace(f, claimants=()), [(C, "claimant")]
+    if f.via:
+        return replace(f, via=()), [(CV, "via")]
+    return replace(f, sources=()), [(C, "source"), (CV, "source")]
+
+
 def _claimant_keys(f: TimelineFilter, v: binds.Binds, dialect: str) -> Select[Any]:
-    """The claimants' claims' (date, event) keys in timeline order."""
-    claim = [known_condition(f), *claim_conditions(replace(f, claimants=()))]
-    first: list[ColumnElement[bool]] = []  # before the scan's dates: see `beyond`
-    if v.has("after_id"):
-        past = beyond(v.descending, tuple_(C.c.event_date_earliest, C.c.event_id), _after(v))
-        (first if v.descending else claim).append(past)
+    """The claimants' (or outlets', or sources') claims' (date, event) keys in timeline
+    order."""
+    others, arms = _scanned(f)
+    claim = claim_conditions(others)
+    if f.known_as_of is not None:
+        claim.insert(0, known_condition(f))
     rest = event_only_conditions(replace(f, date_from=None, date_to=None, within=False))
-    if rest:
-        # A lookup of the claim's event, not a join the planner could start from events.
-        claim.append(exists(select(1).where(E.c.id == C.c.event_id, *rest)))
-    parts = [
-        select(C.c.event_date_earliest.label("date_earliest"), C.c.event_id.label("id")).where(
-            C.c.claimant_id == v.param(f"claimant{j}"), *first, *scan, *claim
-        )
-        for j in range(len(v.values["claimant_ids"]))
-        for scan in overlap.scans(f, C, prefix="event_")
-    ]
+    parts = []
+    for table, name in arms:
+        ids = len(v.values[f"{name}_ids"])
+        key = table.c.claimant_id if table is C else table.c.actor_id
+        first: list[ColumnElement[bool]] = []  # before the scan's dates: see `beyond`
+        last: list[ColumnElement[bool]] = []
+        if v.has("after_id"):
+            columns = tuple_(table.c.event_date_earliest, table.c.event_id)
+            (first if v.descending else last).append(beyond(v.descending, columns, _after(v)))
+        if rest:
+            # A lookup of the claim's event, not a join the planner could start from events.
+            last.append(exists(select(1).where(E.c.id == table.c.event_id, *rest)))
+        # An outlet's relay row is tested on its claim (a lookup by key) when the other
+        # claim filters or `known_as_of` need it.
+        source = table.join(C, C.c.id == CV.c.claim_id) if table is CV and claim else table
+        parts += [
+            select(table.c.event_date_earliest.label("date_earliest"), table.c.event_id.label("id"))
+            .select_from(source)
+            .where(key == v.param(f"{name}{j}"), *first, *scan, *claim, *last)
+            for j in range(ids)
+            for scan in overlap.scans(f, table, prefix="event_")
+        ]
     desc = v.descending
     if dialect != "postgresql":
         keys = union_all(*parts).subquery()

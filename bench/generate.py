@@ -363,7 +363,8 @@ def batches(
                 )  # fmt: skip
                 pending.append(item)
                 for pos, outlet in enumerate(sample(outlets, randint(0, 2))):
-                    item.via.append((cid, pos, outlet))
+                    item.via.append((cid, pos, outlet, eid, item.earliest_iso, item.precision,
+                                     item.latest_iso, item.event_type))  # fmt: skip
                 if rand() < 0.3:
                     low = randint(1, 40) * 250
                     quantity = _QUANTITIES[int(rand() * len(_QUANTITIES))]

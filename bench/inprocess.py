@@ -2,12 +2,13 @@
 shape's time goes without a server, wrk or a second core.
 
     python bench/inprocess.py --db /tmp/10k.db --shapes via_quarter,hedge_actor [-n 300]
-        [--order desc] [--profile] [--sort tottime] [--lines 40]
+        [--order desc] [--also hedge=reported] [--profile] [--sort tottime] [--lines 40]
 
 Each shape's n distinct URLs (bench/mix.py's, same seed) go through the whole ASGI app
 (middlewares, the fast route, FastAPI) in this thread: FastAPI's thread-pool hop is made
 inline so that cProfile sees the handlers. Response cache off. `--order desc` asks each URL
-newest first (a paged shape's cursor then in that direction). Run it with PYTHONPATH set to
+newest first (a paged shape's cursor then in that direction); `--also` adds a filter to
+every URL, for a shape's neighbours that the fast route declines. Run it with PYTHONPATH set to
 another checkout, from that checkout's folder, to compare builds:
 `cd /tmp/before && PYTHONPATH=. python /path/to/bench/inprocess.py …`. Times are process CPU, without HTTP parsing.
 """
@@ -79,6 +80,9 @@ def main() -> None:
     parser.add_argument("--shapes", default=",".join(s.key for s in mix.SHAPES))
     parser.add_argument("-n", type=int, default=300, help="distinct URLs per shape")
     parser.add_argument("--order", choices=("asc", "desc"), default="asc")
+    parser.add_argument(
+        "--also", default="", help="query text added to every URL (e.g. hedge=reported)"
+    )
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--lines", type=int, default=40)
@@ -91,7 +95,7 @@ def main() -> None:
     pool = mix.load_pool(args.db, 1, 4000)
     for key in args.shapes.split(","):
         asks = mix.shape_asks(mix.BY_KEY[key], pool, 1, args.n)
-        paths = [_path(ask, args.order) for ask in asks]
+        paths = [_path(ask, args.order) + (f"&{args.also}" if args.also else "") for ask in asks]
         app = create_app(f"sqlite:///{args.db}")
         profile = cProfile.Profile() if args.profile else None
         spent = asyncio.run(_run(app, paths, profile))

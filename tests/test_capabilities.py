@@ -65,7 +65,7 @@ GENERATED: dict[str, list[str]] = {
 
 CAPABILITIES: list[Capability] = [
     rendered_pages.PAGE, rendered_pages.STORED_BODIES, rendered_pages.PATCHED_BODIES,
-    queries.CLAIMANT_PAGE, queries.ACTOR_PAGE,
+    queries.CLAIMANT_PAGE, queries.ACTOR_PAGE, queries.CLAIMANT_EVENTS,
     facets.BY_DAY, facets.BY_PAIR, facets.LISTED, facets.ACTOR_RANGES, facets.ANCESTORS,
 ]  # fmt: skip
 

@@ -484,6 +484,7 @@ def _build(
     }
     for _, claim, doc_id, claimed in claims:
         known_from = documents[doc_id][3]
+        earliest, precision, latest, type_ = event_dates[claim.event]
         assert known_from is not None and claim.offset is not None
         ds.tables["claims"].append({
             "id": claim.id, "event_id": claim.event, "document_id": doc_id,
@@ -493,15 +494,15 @@ def _build(
             "claimed_earliest": claimed.earliest if claimed else None,
             "claimed_latest": claimed.latest if claimed else None,
             "known_from": known_from.latest, "note": claim.note,
-            "event_date_earliest": event_dates[claim.event][0],
-            "event_date_precision": event_dates[claim.event][1],
-            "event_date_latest": event_dates[claim.event][2],
-            "event_type": event_dates[claim.event][3],
+            "event_date_earliest": earliest, "event_date_precision": precision,
+            "event_date_latest": latest, "event_type": type_,
         })  # fmt: skip
         ds.tables["claim_via"].extend(
-            {"claim_id": claim.id, "position": i, "actor_id": via}
+            {"claim_id": claim.id, "position": i, "actor_id": via, "event_id": claim.event,
+             "event_date_earliest": earliest, "event_date_precision": precision,
+             "event_date_latest": latest, "event_type": type_}
             for i, via in enumerate(claim.via)
-        )
+        )  # fmt: skip
         ds.tables["figures"].extend(
             {"claim_id": claim.id, "position": i, "quantity": f.quantity.value, "low": f.low,
              "high": f.high, "qualifier": f.qualifier.value, "unit": f.unit.value, "text": f.text}
