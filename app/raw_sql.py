@@ -70,22 +70,34 @@ def postgres_statement_timeout(dbapi_connection: Any, milliseconds: int) -> None
 
 # The fast page of /events (app/rendered_pages.py).
 
-PageSource = Literal["events", "actor", "claimant", "document"]
-# (table, key column, column prefix of the event's dates, DISTINCT, the scan's id column):
-# where each source keeps an event's id and dates. A claimant or a document may have
-# several claims on one event.
+PageSource = Literal["events", "actor", "claimant", "document", "via", "source"]
+# (key column, column prefix of the event's dates, DISTINCT): where each source keeps an
+# event's id and dates. A claimant, an outlet or a document may have several claims on one
+# event.
 _SOURCES = {
-    "events": ("events", "id", "", "", ""),
-    "actor": ("actor_events", "event_id", "", "", "actor_id"),
-    "claimant": ("claims", "event_id", "event_", "DISTINCT ", "claimant_id"),
-    "document": ("claims", "event_id", "event_", "DISTINCT ", "document_id"),
+    "events": ("id", "", ""),
+    "actor": ("event_id", "", ""),
+    "claimant": ("event_id", "event_", "DISTINCT "),
+    "document": ("event_id", "event_", "DISTINCT "),
+    "via": ("event_id", "event_", "DISTINCT "),
+    "source": ("event_id", "event_", "DISTINCT "),
+}
+# The (table, id column) scanned for each key: a `source` is the claimant or a relaying
+# outlet, so each of its ids is looked for in both.
+_ARMS = {
+    "events": [("events", "")],
+    "actor": [("actor_events", "actor_id")],
+    "claimant": [("claims", "claimant_id")],
+    "document": [("claims", "document_id")],
+    "via": [("claim_via", "actor_id")],
+    "source": [("claims", "claimant_id"), ("claim_via", "actor_id")],
 }
 
 
 @lru_cache(maxsize=256)
 def page_statement(
     source: PageSource,
-    keys: int,  # how many actor, claimant or document ids (:k0, :k1, …) to scan
+    keys: int,  # how many actor, claimant, outlet or document ids (:k0, :k1, …) to scan
     floors: tuple[bool, ...],  # one scan per precision (:p0, …), with a floor (:floor0) or not
     has_from: bool,
     has_to: bool,
@@ -93,12 +105,14 @@ def page_statement(
     has_after: bool,
     types: int = 0,  # how many event types (:t0, …) the events may be of
     descending: bool = False,
+    hedged: bool = False,  # an actor's events with a claim of a hedge in :hedge_mask
+    locations: int = 0,  # how many place patterns (:loc0, …) the event's place may match
 ) -> tuple[TextualSelect, str]:
     """The page's statement, typed for SQLAlchemy (PostgreSQL), and its SQL text for
     SQLite's own cursor: one range scan per key and precision, merged in timeline order,
     joined to the events' stored bodies. `floors` empty: one scan, in (date_earliest, id)
     order. `descending`: every scan, merge and cursor reversed (`order=desc`)."""
-    table, key, pre, distinct, id_column = _SOURCES[source]
+    key, pre, distinct = _SOURCES[source]
     desc, past = (" DESC", "<") if descending else ("", ">")
     earliest, latest = f"{pre}date_earliest", f"{pre}date_latest"
     common = []
@@ -114,9 +128,18 @@ def page_statement(
         common.insert(0 if descending else len(common), after)
     if types:
         common.append(f"{pre}type IN ({', '.join(f':t{j}' for j in range(types))})")
-    by_key = [[f"{id_column} = :k{j}"] for j in range(keys)] or [[]]
+    if hedged:
+        assert source == "actor"  # only actor_events keeps the events' hedges
+        common.append("(hedge_mask & :hedge_mask) <> 0")
+    if locations:
+        assert source == "events"  # only the events keep their place
+        common.append(f"({' OR '.join(f'location_key LIKE :loc{i}' for i in range(locations))})")
+    arms_of = _ARMS[source]
+    by_key = [
+        (table, [f"{id_column} = :k{j}"]) for j in range(keys) for table, id_column in arms_of
+    ] or [(arms_of[0][0], [])]
 
-    def branch(conds: list[str], ordered: bool = True) -> str:
+    def branch(table: str, conds: list[str], ordered: bool = True) -> str:
         where = f" WHERE {' AND '.join(conds)}" if conds else ""
         order = f" ORDER BY {earliest}{desc}, {key}{desc} LIMIT :n" if ordered else ""
         return (
@@ -124,20 +147,20 @@ def page_statement(
             f"{where}{order}"
         )
 
-    branches: list[list[str]] = []
-    for key_conds in by_key:
+    branches: list[tuple[str, list[str]]] = []
+    for table, key_conds in by_key:
         for i, has_floor in enumerate(floors or (False,)):
             conds = [*key_conds, *common]
             if floors:
                 conds.append(f"{pre}date_precision = :p{i}")
             if has_floor:
                 conds.append(f"{earliest} >= :floor{i}")
-            branches.append(conds)
+            branches.append((table, conds))
     merged = f"ORDER BY date_earliest{desc}, event_id{desc} LIMIT :n"
     if len(branches) == 1:
-        picked = branch(branches[0])
+        picked = branch(*branches[0])
     else:
-        parts = [f"SELECT * FROM ({branch(c)}) AS b{i}" for i, c in enumerate(branches)]
+        parts = [f"SELECT * FROM ({branch(*b)}) AS b{i}" for i, b in enumerate(branches)]
         picked = f"SELECT {distinct}* FROM ({' UNION ALL '.join(parts)}) AS u {merged}"
 
     def joined(picked: str) -> str:
@@ -150,7 +173,9 @@ def page_statement(
     # page needs; an arm with its own ORDER BY and LIMIT is sorted, so read to its own n
     # rows. PostgreSQL plans plain arms as one sorted append of every row: its statement
     # keeps the limited arms.
-    arms = " UNION ALL ".join(branch(c, ordered=False).replace(distinct, "", 1) for c in branches)
+    arms = " UNION ALL ".join(
+        branch(table, c, ordered=False).replace(distinct, "", 1) for table, c in branches
+    )
     if distinct:
         # DISTINCT would stop the merge. The claims list an event once per claim: the rows
         # stream, each with its body, for the caller to read until n events
@@ -169,6 +194,9 @@ def page_statement(
         bindparam(name, type_=Date) for name in dates if f":{name}" in stmt.text
     ]
     params.append(bindparam("n", type_=Integer))
+    if hedged:
+        params.append(bindparam("hedge_mask", type_=Integer))
+    params += [bindparam(f"loc{i}", type_=String) for i in range(locations)]
     params += [bindparam(name, type_=String) for name in ("after_id",) if f":{name}" in stmt.text]
     params += [bindparam(f"p{i}", type_=String) for i in range(len(floors))]
     params += [bindparam(f"k{j}", type_=String) for j in range(keys)]

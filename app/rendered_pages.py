@@ -1,16 +1,18 @@
 """The fast path of /events: one statement picks a page from the derived tables and returns
 each event's pre-rendered JSON (app/derived.py).
 
-It serves the common requests (at most one `actor`, `claimant` or `document`, a date range
-in either match mode, event types, a cursor) when the derived tables match the data
-version; every other request takes the general path in app/queries.py. The statement is
-one ordered, limited range scan per date precision, merged: an event of precision p that
-overlaps [from, to] starts on or after `from - span(p)` (dataset_meta), so no scan reads
-events outside the range's reach. An actor's events are read from `actor_events`; a
-claimant's from the claims index on (claimant, event date precision, event dates, event
-type), one scan per claimant included (the actor and its sub-actors); a document's
-from its claims, read whole and sorted. Under a claimant or a document the stored bodies
-get their claims' `matched` flags set.
+It serves the common requests (at most one `actor`, `claimant`, `via`, `source` or
+`document`, a date range in either match mode, event types, hedges with an actor, places
+without one, a cursor) when the derived tables match the data version; every other
+request takes the general path in app/queries.py. The statement is one ordered, limited
+range scan per date precision, merged: an event of precision p that overlaps [from, to]
+starts on or after `from - span(p)` (dataset_meta), so no scan reads events outside the
+range's reach. An actor's events are read from `actor_events`; a claimant's from the
+claims index on (claimant, event date precision, event dates, event type), one scan per
+claimant included (the actor and its sub-actors); a relaying outlet's from the same index
+on claim_via, and a source's from both; a document's from its claims, read whole and
+sorted. Under a claimant, an outlet, a document or a hedge the stored bodies get their
+claims' `matched` flags set.
 
 The statement's text is built and cached per shape in app/raw_sql.py (`page_statement`).
 The general path's pages take the stored bodies too (`stored_bodies`) when their filters
@@ -31,16 +33,23 @@ from app.filters import Capability, TimelineFilter, filter_names
 from app.models import claims_table as C
 from app.models import event_json_table as EJ
 from app.overlap import earliest_floor
+from app.vocab import hedge_mask
 
-# One statement over actor_events (or the claims, by claimant or document) and event_json;
-# each holds its events' dates and types.
+# One statement over actor_events (or the claims, by claimant or document, or claim_via,
+# by relaying outlet) and event_json; each holds its events' dates and types.
 PAGE = Capability(
     "one-statement page",
     frozenset(
-        {"actors", "claimants", "documents", "date_from", "date_to", "within", "types"}
-        | {"descending"}
+        {"actors", "claimants", "via", "sources", "documents", "date_from", "date_to"}
+        | {"within", "types", "descending", "hedges", "locations"}
     ),
-    also=lambda f: len(f.actors) + len(f.claimants) + len(f.documents) <= 1,
+    also=lambda f: (
+        len(f.actors) + len(f.claimants) + len(f.via) + len(f.sources) + len(f.documents) <= 1
+        # actor_events keeps which hedges each event's claims have, and only the events
+        # their place.
+        and (not f.hedges or bool(f.actors))
+        and (not f.locations or not (f.claimants or f.via or f.sources or f.documents or f.actors))
+    ),
 )
 # Filters that leave each event's JSON as stored: they choose events, not claims (or, for
 # `descending`, their order).
@@ -78,6 +87,10 @@ def page(
         source, keys = "actor", [f.actors[0].actor.id]
     elif f.claimants:
         source, keys = "claimant", list(f.claimants[0].includes)
+    elif f.via:
+        source, keys = "via", list(f.via[0].includes)
+    elif f.sources:
+        source, keys = "source", list(f.sources[0].includes)
     elif f.documents:
         source, keys = "document", [f.documents[0]]
     else:
@@ -85,6 +98,10 @@ def page(
     params.update({f"k{j}": k for j, k in enumerate(keys)})
     types = sorted(set(f.types))
     params.update({f"t{j}": t for j, t in enumerate(types)})
+    if f.hedges:
+        params["hedge_mask"] = hedge_mask(f.hedges)
+    # As the general path binds them (app/binds.py): the place's words, padded with spaces.
+    params.update({f"loc{i}": f"%{phrase}%" for i, phrase in enumerate(f.locations)})
     if after is not None:
         params["after_date"], params["after_id"] = after
     # Without a lower date bound or a key, the (date_earliest, id) index alone is ordered.
@@ -102,21 +119,27 @@ def page(
             floors.append(floor is not None)
     stmt, sql = raw_sql.page_statement(
         source, len(keys), tuple(floors), f.date_from is not None, f.date_to is not None,
-        f.within, after is not None, len(types), f.descending,
+        f.within, after is not None, len(types), f.descending, bool(f.hedges),
+        len(f.locations),
     )  # fmt: skip
     bound = {k: v for k, v in params.items() if v is not None}
     rows: Sequence[Any]
-    if conn.dialect.name == "sqlite" and source in ("claimant", "document"):
+    if conn.dialect.name == "sqlite" and source not in ("events", "actor"):
         rows = raw_sql.distinct_rows(conn, sql, bound, limit + 1)
     elif conn.dialect.name == "sqlite":
         rows = raw_sql.sqlite_rows(conn, sql, bound)
     else:
         rows = conn.execute(stmt, bound).all()
-    if source in ("claimant", "document"):
-        # As the bodies spell them: ids are JSON strings there.
-        ids = frozenset(orjson.dumps(k)[1:-1] for k in keys)
-        return [(r[0], r[1], _with_matched(r[2], ids, source)) for r in rows]
-    return list(rows)
+    if f.hedges:
+        hedges = frozenset(h.encode() for h in f.hedges)
+        return [(r[0], r[1], _with_matched_hedge(r[2], hedges)) for r in rows]
+    if source in ("events", "actor"):
+        return list(rows)
+    # As the bodies spell them: ids are JSON strings there.
+    ids = frozenset(orjson.dumps(k)[1:-1] for k in keys)
+    if source in ("via", "source"):
+        return [(r[0], r[1], _with_matched_via(r[2], ids, source == "source")) for r in rows]
+    return [(r[0], r[1], _with_matched(r[2], ids, source)) for r in rows]
 
 
 def stored_bodies(conn: Connection, f: TimelineFilter, rows: Sequence[Any]) -> list[bytes] | None:
@@ -193,6 +216,63 @@ def _with_matched_parsed(body: bytes, ids: frozenset[bytes], key: str) -> bytes:
     event = orjson.loads(body)
     for claim in event["claims"]:
         claim["matched"] = orjson.dumps(claim[key]["id"])[1:-1] in ids
+    return orjson.dumps(event)
+
+
+_CLAIMANT, _VIA, _VIA_END = b'"claimant":{"id":"', b'"via":[', b'],"document":{"id":"'
+
+
+def _with_matched_via(body: bytes, ids: frozenset[bytes], or_claimant: bool) -> bytes:
+    """A stored body with `matched` saying which claims were relayed by one of `ids` (or,
+    `or_claimant`, made by one: a `source`), patched as bytes as `_with_matched` does. A
+    claim's segment from its `"claimant":{"id":"` holds its claimant's id, then its `via`
+    list up to `],"document":`, whose objects each open with `{"id":"` (a JSON string
+    cannot hold these unescaped), then its one `"matched":true`."""
+    parts = body.split(_CLAIMANT)
+    for i in range(1, len(parts)):
+        part = parts[i]
+        start, end = part.find(_VIA), part.find(_VIA_END)
+        if start < 0 or end < start or part.count(_MATCHED) != 1:
+            return _with_matched_via_parsed(body, ids, or_claimant)
+        relayed = part[start + len(_VIA) : end].split(b'{"id":"')[1:]
+        if any(r[: r.find(b'"')] in ids for r in relayed):
+            continue
+        if or_claimant and part[: part.find(b'"')] in ids:
+            continue
+        parts[i] = part.replace(_MATCHED, _UNMATCHED, 1)
+    return _CLAIMANT.join(parts)
+
+
+def _with_matched_via_parsed(body: bytes, ids: frozenset[bytes], or_claimant: bool) -> bytes:
+    event = orjson.loads(body)
+    for claim in event["claims"]:
+        named = [v["id"] for v in claim["via"]] + ([claim["claimant"]["id"]] * or_claimant)
+        claim["matched"] = any(orjson.dumps(a)[1:-1] in ids for a in named)
+    return orjson.dumps(event)
+
+
+_HEDGE = b'"hedge":"'
+
+
+def _with_matched_hedge(body: bytes, hedges: frozenset[bytes]) -> bytes:
+    """A stored body with `matched` saying which claims have one of the `hedges`, patched
+    as bytes as `_with_matched` does: each claim's segment from its `"claimant":{"id":"`
+    holds its one `"hedge":"` (a vocabulary word) and then its one `"matched":true`."""
+    parts = body.split(_CLAIMANT)
+    for i in range(1, len(parts)):
+        part = parts[i]
+        at = part.find(_HEDGE) + len(_HEDGE)
+        if part.count(_HEDGE) != 1 or part.count(_MATCHED) != 1:
+            return _with_matched_hedge_parsed(body, hedges)
+        if part[at : part.find(b'"', at)] not in hedges:
+            parts[i] = part.replace(_MATCHED, _UNMATCHED, 1)
+    return _CLAIMANT.join(parts)
+
+
+def _with_matched_hedge_parsed(body: bytes, hedges: frozenset[bytes]) -> bytes:
+    event = orjson.loads(body)
+    for claim in event["claims"]:
+        claim["matched"] = claim["hedge"].encode() in hedges
     return orjson.dumps(event)
 
 

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, delete, func, select, text, update
 
-from app import dataset_meta, derived, migrate, queries, rendered_pages
+from app import dataset_meta, derived, migrate, queries, rendered_pages, search
 from app.actor_index import ActorIndex
 from app.assemble import build_events
 from app.db import make_engine
@@ -70,6 +70,30 @@ DOCUMENT_FILTERS: list[dict[str, Any]] = [
     {"document": "004_6af0ef2c71c73676", "from": date(2024, 1, 1), "within": True},
     {"document": "002_dc97aa6148c96c29", "types": ("statement", "deployment")},
 ]
+# A relaying outlet's events from claim_via; a source's from its claims and claim_via
+# both, an event found by both kept once.
+RELAYED_FILTERS: list[dict[str, Any]] = [
+    {"via": "afp"},
+    {"via": "nyt", "from": date(2024, 10, 1), "to": date(2024, 12, 31)},
+    {"via": "kor-lawmakers", "types": ("deployment", "casualties")},
+    {"source": "kor"},
+    {"source": "nis", "from": date(2024, 10, 1), "within": True},
+    {"source": "usa", "to": date(2024, 12, 31), "types": ("statement", "deployment")},
+]
+# An actor's events with a claim of a hedge: actor_events.hedge_mask, claims patched.
+HEDGED_FILTERS: list[dict[str, Any]] = [
+    {"actor": "dprk", "hedges": ("reported",)},
+    {"actor": "rus", "from": date(2024, 10, 1), "to": date(2024, 12, 31),
+     "hedges": ("estimated", "confirmed")},
+    {"actor": "ukr", "hedges": ("asserted",), "types": ("casualties", "combat")},
+]  # fmt: skip
+# Events by place, with no actor: the events' own location_key.
+PLACED_FILTERS: list[dict[str, Any]] = [
+    {"locations": ("kursk",)},
+    {"locations": ("russia", "pyongyang"), "from": date(2024, 10, 1), "to": date(2024, 12, 31)},
+    {"locations": ("kursk oblast",), "types": ("deployment", "combat"), "within": True,
+     "from": date(2024, 1, 1)},
+]  # fmt: skip
 # Types are read from the claims beside the claimant's dates (claims.event_type).
 TYPED_CLAIMANT_FILTERS: list[dict[str, Any]] = [
     {"claimant": "kor", "types": ("deployment",)},
@@ -86,11 +110,15 @@ def _filter(conn: Connection, spec: dict[str, Any]) -> TimelineFilter:
     assert meta.spans is not None
     actors = (index.resolve(spec["actor"]),) if "actor" in spec else ()
     claimants = (index.resolve(spec["claimant"]),) if "claimant" in spec else ()
+    via = (index.resolve(spec["via"]),) if "via" in spec else ()
+    sources = (index.resolve(spec["source"]),) if "source" in spec else ()
     documents = (spec["document"],) if "document" in spec else ()
     return TimelineFilter(
-        actors=actors, claimants=claimants, documents=documents,
+        actors=actors, claimants=claimants, via=via, sources=sources, documents=documents,
         date_from=spec.get("from"), date_to=spec.get("to"),
         within=spec.get("within", False), types=spec.get("types", ()),
+        hedges=spec.get("hedges", ()),
+        locations=tuple(search.phrase_key(p) for p in spec.get("locations", ())),
         descending=spec.get("descending", False), spans=tuple(sorted(meta.spans.items())), fresh=meta.derived, fast=True,
     )  # fmt: skip
 
@@ -131,7 +159,8 @@ def generated(engine: Engine, database_url: str) -> Engine:
 
 
 # Each of them newest first too (`order=desc`): every scan and merge read backwards.
-SEED_SPECS = FILTERS + DOCUMENT_FILTERS + TYPED_CLAIMANT_FILTERS
+SEED_SPECS = FILTERS + DOCUMENT_FILTERS + RELAYED_FILTERS + HEDGED_FILTERS + PLACED_FILTERS
+SEED_SPECS += TYPED_CLAIMANT_FILTERS
 SEED_SPECS += [{**spec, "descending": True} for spec in SEED_SPECS]
 
 
@@ -155,6 +184,24 @@ def test_fast_path_equals_general_path_on_generated_data(generated_engine: Engin
                         "from": date(2023, 1, 1), "to": date(2024, 6, 30),
                         "descending": descending}  # fmt: skip
                 assert _pages_agree(conn, spec, 23)
+        # An outlet and a source with their sub-actors, each with dates and a type.
+        for key, value in (("via", "afp"), ("via", "reuters"), ("source", "kor")):
+            for descending in (False, True):
+                spec = {key: value, "from": date(2023, 1, 1), "to": date(2024, 6, 30),
+                        "descending": descending}  # fmt: skip
+                assert _pages_agree(conn, spec, 23)
+                assert _pages_agree(conn, {**spec, "types": ("combat", "statement")}, 11)
+        # A place, with dates overlapping and within, each way.
+        for within, descending in ((False, False), (True, False), (False, True)):
+            spec = {"locations": ("kursk oblast",), "from": date(2023, 1, 1),
+                    "to": date(2024, 6, 30), "within": within, "descending": descending}  # fmt: skip
+            assert _pages_agree(conn, spec, 37)
+        # An actor's events of a rare hedge and of two.
+        for hedges in (("speculative",), ("alleged", "confirmed")):
+            for descending in (False, True):
+                spec = {"actor": "dprk", "hedges": hedges, "from": date(2023, 1, 1),
+                        "to": date(2024, 6, 30), "descending": descending}  # fmt: skip
+                assert _pages_agree(conn, spec, 31)
         # The documents with the most claims, and one claimed on several events.
         busiest = conn.execute(
             select(claims_table.c.document_id)
@@ -326,6 +373,26 @@ URLS = [
     "/events?document=002_dc97aa6148c96c29&type=statement",
     "/events?claimant=KOR&type=deployment&type=statement&limit=2",
     "/events?claimant=UKR&type=casualties&from=2024-10&to=2024-12",
+    "/events?via=AFP",
+    "/events?via=nyt&from=2024-10&to=2024-12&limit=2",
+    "/events?via=yonhap&order=desc&limit=1",
+    "/events?via=AFP&via=nyt",
+    "/events?via=AFP&claimant=KOR",
+    "/events?source=KOR&limit=3",
+    "/events?source=usa&type=statement&date_match=within&from=2024",
+    "/events?source=NIS&hedge=reported",
+    "/events?actor=DPRK&hedge=reported",
+    "/events?actor=rus&hedge=estimated&hedge=confirmed&from=2024-10&limit=2",
+    "/events?actor=ukr&hedge=asserted&order=desc&date_match=within&from=2024",
+    "/events?hedge=reported",
+    "/events?claimant=KOR&hedge=reported",
+    "/events?actor=DPRK&hedge=rumoured",
+    "/events?location=Kursk",
+    "/events?location=Kursk&from=2024-10&to=2024-12&limit=2",
+    "/events?location=Russia&location=Pyongyang&order=desc&limit=3",
+    "/events?location=Kursk&type=deployment&date_match=within&from=2024",
+    "/events?location=Kursk&actor=DPRK",
+    "/events?location=%21%21",
     "/events?known_as_of=2024-10-31",
     "/events?type=deployment&actor=dprk",
     "/events?actor=dprk&q=Koursk",
@@ -372,6 +439,12 @@ def test_the_fast_route_runs_one_statement(seeded: Engine, database_url: str) ->
             response = client.get("/events?actor=DPRK&from=2024-10&to=2024-12&limit=5")
         assert response.status_code == 200 and len(response.json()["data"]) == 5
         assert len(statements) == 1 and "event_json" in statements[0]
+        # An outlet's page reads claim_via; a source's, its claims and claim_via.
+        for url in ("/events?via=nyt&limit=1", "/events?source=KOR&from=2024-10&limit=2"):
+            with recorded_statements(engine) as statements:
+                response = client.get(url)
+            assert response.status_code == 200 and len(response.json()["data"]) >= 1, url
+            assert len(statements) == 1 and "FROM claim_via" in statements[0], url
 
 
 def test_the_fast_route_answers_when_the_data_version_expires_mid_request(
@@ -511,6 +584,51 @@ def test_the_echoed_filters_follow_a_reload(sqlite_url: str, seeds_copy: Path) -
     finally:
         engine.dispose()
     assert (before, after) == ("North Korea", "Democratic People's Republic of Korea")
+
+
+@pytest.mark.parametrize("or_claimant", [False, True], ids=["via", "source"])
+def test_relayed_matched_flags_patched_as_bytes_equal_the_parsed_patch(
+    seeded: Engine, or_claimant: bool
+) -> None:
+    """The same for a relaying outlet's page (`via`) and a source's (claimant or outlet)."""
+    with seeded.connect() as conn:
+        bodies = [b for (b,) in conn.execute(select(event_json_table.c.body))]
+    claims = [c for b in bodies for c in orjson.loads(b)["claims"]]
+    every = sorted(
+        {v["id"] for c in claims for v in c["via"]} | {c["claimant"]["id"] for c in claims}
+    )
+    sets = [frozenset(), frozenset(every)] + [frozenset(every[i::3]) for i in range(3)]
+    patched_some = False
+    for ids in sets:
+        wanted = frozenset(orjson.dumps(i)[1:-1] for i in ids)
+        for body in bodies:
+            got = rendered_pages._with_matched_via(body, wanted, or_claimant)
+            assert got == rendered_pages._with_matched_via_parsed(body, wanted, or_claimant)
+            flags = [c["matched"] for c in orjson.loads(got)["claims"]]
+            named = [
+                {v["id"] for v in c["via"]} | ({c["claimant"]["id"]} if or_claimant else set())
+                for c in orjson.loads(body)["claims"]
+            ]
+            assert flags == [bool(n & ids) for n in named]
+            patched_some |= got != body and True in flags
+    assert patched_some
+
+
+def test_hedge_matched_flags_patched_as_bytes_equal_the_parsed_patch(seeded: Engine) -> None:
+    """The same for an actor's page under `hedge`."""
+    with seeded.connect() as conn:
+        bodies = [b for (b,) in conn.execute(select(event_json_table.c.body))]
+    every = sorted(Hedge)
+    patched_some = False
+    for hedges in [frozenset(), frozenset(every)] + [frozenset(every[i::3]) for i in range(3)]:
+        wanted = frozenset(h.encode() for h in hedges)
+        for body in bodies:
+            got = rendered_pages._with_matched_hedge(body, wanted)
+            assert got == rendered_pages._with_matched_hedge_parsed(body, wanted)
+            flags = [c["matched"] for c in orjson.loads(got)["claims"]]
+            assert flags == [c["hedge"] in hedges for c in orjson.loads(body)["claims"]]
+            patched_some |= got != body and True in flags
+    assert patched_some
 
 
 @pytest.mark.parametrize("key", ["claimant", "document"])

@@ -1,6 +1,6 @@
 """A pure-ASGI route for the hottest requests, `GET /events` with at most one `actor`,
-`claimant` or `document`, a date range and a cursor, answered from the derived tables
-without FastAPI's machinery.
+`claimant`, `via`, `source` or `document`, a date range and a cursor, answered from the
+derived tables without FastAPI's machinery.
 
 FastAPI's parameter solving and the threadpool hop cost more than the query itself. This
 route parses the same parameters with the same
