@@ -107,6 +107,7 @@ def page_statement(
     descending: bool = False,
     hedged: bool = False,  # an actor's events with a claim of a hedge in :hedge_mask
     locations: int = 0,  # how many place patterns (:loc0, …) the event's place may match
+    known: bool = False,  # an actor's events with a claim public on :known
 ) -> tuple[TextualSelect, str]:
     """The page's statement, typed for SQLAlchemy (PostgreSQL), and its SQL text for
     SQLite's own cursor: one range scan per key and precision, merged in timeline order,
@@ -131,6 +132,9 @@ def page_statement(
     if hedged:
         assert source == "actor"  # only actor_events keeps the events' hedges
         common.append("(hedge_mask & :hedge_mask) <> 0")
+    if known:
+        assert source == "actor"  # only actor_events keeps the day a first claim was public
+        common.append("known_first <= :known")
     if locations:
         assert source == "events"  # only the events keep their place
         common.append(f"({' OR '.join(f'location_key LIKE :loc{i}' for i in range(locations))})")
@@ -158,9 +162,10 @@ def page_statement(
             branches.append((table, conds))
     merged = f"ORDER BY date_earliest{desc}, event_id{desc} LIMIT :n"
     if len(branches) == 1:
-        picked = branch(*branches[0])
+        table, conds = branches[0]
+        picked = branch(table, conds)
     else:
-        parts = [f"SELECT * FROM ({branch(*b)}) AS b{i}" for i, b in enumerate(branches)]
+        parts = [f"SELECT * FROM ({branch(t, c)}) AS b{i}" for i, (t, c) in enumerate(branches)]
         picked = f"SELECT {distinct}* FROM ({' UNION ALL '.join(parts)}) AS u {merged}"
 
     def joined(picked: str) -> str:
@@ -189,7 +194,7 @@ def page_statement(
         lazy = joined(f"SELECT * FROM ({arms}) AS u {merged}")
 
     stmt = text(joined(picked))
-    dates = ["from", "to", "after_date"] + [f"floor{i}" for i in range(len(floors))]
+    dates = ["from", "to", "after_date", "known"] + [f"floor{i}" for i in range(len(floors))]
     params: list[BindParameter[Any]] = [
         bindparam(name, type_=Date) for name in dates if f":{name}" in stmt.text
     ]
