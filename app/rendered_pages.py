@@ -2,17 +2,18 @@
 each event's pre-rendered JSON (app/derived.py).
 
 It serves the common requests (at most one `actor`, `claimant`, `via`, `source` or
-`document`, a date range in either match mode, event types, hedges with an actor, places
-without one, a cursor) when the derived tables match the data version; every other
-request takes the general path in app/queries.py. The statement is one ordered, limited
-range scan per date precision, merged: an event of precision p that overlaps [from, to]
-starts on or after `from - span(p)` (dataset_meta), so no scan reads events outside the
-range's reach. An actor's events are read from `actor_events`; a claimant's from the
-claims index on (claimant, event date precision, event dates, event type), one scan per
-claimant included (the actor and its sub-actors); a relaying outlet's from the same index
-on claim_via, and a source's from both; a document's from its claims, read whole and
-sorted. Under a claimant, an outlet, a document or a hedge the stored bodies get their
-claims' `matched` flags set.
+`document`, a date range in either match mode, event types, hedges or `known_as_of` with
+an actor, places without one, a cursor) when the derived tables match the data version;
+every other request takes the general path in app/queries.py. The statement is one
+ordered, limited range scan per date precision, merged: an event of precision p that
+overlaps [from, to] starts on or after `from - span(p)` (dataset_meta), so no scan reads
+events outside the range's reach. An actor's events are read from `actor_events`; a
+claimant's from the claims index on (claimant, event date precision, event dates, event
+type), one scan per claimant included (the actor and its sub-actors); a relaying outlet's
+from the same index on claim_via, and a source's from both; a document's from its claims,
+read whole and sorted. Under a claimant, an outlet, a document or a hedge the stored
+bodies get their claims' `matched` flags set; on `known_as_of` they lose the claims not
+yet public.
 
 The statement's text is built and cached per shape in app/raw_sql.py (`page_statement`).
 The general path's pages take the stored bodies too (`stored_bodies`) when their filters
@@ -21,6 +22,7 @@ leave each event's JSON as stored: types, several actors, search.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -41,13 +43,16 @@ PAGE = Capability(
     "one-statement page",
     frozenset(
         {"actors", "claimants", "via", "sources", "documents", "date_from", "date_to"}
-        | {"within", "types", "descending", "hedges", "locations"}
+        | {"within", "types", "descending", "hedges", "locations", "known_as_of"}
     ),
     also=lambda f: (
         len(f.actors) + len(f.claimants) + len(f.via) + len(f.sources) + len(f.documents) <= 1
         # actor_events keeps which hedges each event's claims have, and only the events
         # their place.
         and (not f.hedges or bool(f.actors))
+        # actor_events keeps the day each event's first claim was public; its hedges are
+        # those of every claim, known or not on `known_as_of`.
+        and (f.known_as_of is None or (bool(f.actors) and not f.hedges))
         and (not f.locations or not (f.claimants or f.via or f.sources or f.documents or f.actors))
     ),
 )
@@ -100,6 +105,8 @@ def page(
     params.update({f"t{j}": t for j, t in enumerate(types)})
     if f.hedges:
         params["hedge_mask"] = hedge_mask(f.hedges)
+    if f.known_as_of is not None:
+        params["known"] = f.known_as_of
     # As the general path binds them (app/binds.py): the place's words, padded with spaces.
     params.update({f"loc{i}": f"%{phrase}%" for i, phrase in enumerate(f.locations)})
     if after is not None:
@@ -120,7 +127,7 @@ def page(
     stmt, sql = raw_sql.page_statement(
         source, len(keys), tuple(floors), f.date_from is not None, f.date_to is not None,
         f.within, after is not None, len(types), f.descending, bool(f.hedges),
-        len(f.locations),
+        len(f.locations), f.known_as_of is not None,
     )  # fmt: skip
     bound = {k: v for k, v in params.items() if v is not None}
     rows: Sequence[Any]
@@ -130,6 +137,9 @@ def page(
         rows = raw_sql.sqlite_rows(conn, sql, bound)
     else:
         rows = conn.execute(stmt, bound).all()
+    if f.known_as_of is not None:
+        known = f.known_as_of.isoformat().encode()
+        return [(r[0], r[1], _as_known(r[2], known)) for r in rows]
     if f.hedges:
         hedges = frozenset(h.encode() for h in f.hedges)
         return [(r[0], r[1], _with_matched_hedge(r[2], hedges)) for r in rows]
@@ -248,6 +258,24 @@ def _with_matched_via_parsed(body: bytes, ids: frozenset[bytes], or_claimant: bo
     for claim in event["claims"]:
         named = [v["id"] for v in claim["via"]] + ([claim["claimant"]["id"]] * or_claimant)
         claim["matched"] = any(orjson.dumps(a)[1:-1] in ids for a in named)
+    return orjson.dumps(event)
+
+
+_KNOWN_FROM = re.compile(rb'"known_from":"([0-9-]+)"')
+
+
+def _as_known(body: bytes, known: bytes) -> bytes:
+    """A stored body as the general path renders it on `known_as_of` (ISO day, as bytes):
+    without the claims not yet public, and their support and disputes counted again
+    (`_patched`). ISO days compare as text. When every `known_from` of the body (its
+    claims', and its disputes', each the later of its two claims') is on or before that
+    day, parsing and re-serialising would give the same bytes: the body is kept."""
+    if all(day <= known for day in _KNOWN_FROM.findall(body)):
+        return body
+    event = orjson.loads(body)
+    day = known.decode()
+    event["claims"] = [c for c in event["claims"] if c["known_from"] <= day]
+    event.update(corroboration.summary(event["claims"]))
     return orjson.dumps(event)
 
 

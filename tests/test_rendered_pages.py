@@ -87,6 +87,14 @@ HEDGED_FILTERS: list[dict[str, Any]] = [
      "hedges": ("estimated", "confirmed")},
     {"actor": "ukr", "hedges": ("asserted",), "types": ("casualties", "combat")},
 ]  # fmt: skip
+# An actor's events with a claim public on `known_as_of`: actor_events.known_first, the
+# claims not yet public left out of each body.
+KNOWN_FILTERS: list[dict[str, Any]] = [
+    {"actor": "dprk", "known_as_of": date(2024, 10, 25)},
+    {"actor": "rus", "known_as_of": date(2024, 12, 31), "from": date(2024, 10, 1)},
+    {"actor": "dprk", "known_as_of": date(2024, 11, 15), "types": ("casualties", "deployment"),
+     "to": date(2024, 12, 31)},
+]  # fmt: skip
 # Events by place, with no actor: the events' own location_key.
 PLACED_FILTERS: list[dict[str, Any]] = [
     {"locations": ("kursk",)},
@@ -117,7 +125,7 @@ def _filter(conn: Connection, spec: dict[str, Any]) -> TimelineFilter:
         actors=actors, claimants=claimants, via=via, sources=sources, documents=documents,
         date_from=spec.get("from"), date_to=spec.get("to"),
         within=spec.get("within", False), types=spec.get("types", ()),
-        hedges=spec.get("hedges", ()),
+        hedges=spec.get("hedges", ()), known_as_of=spec.get("known_as_of"),
         locations=tuple(search.phrase_key(p) for p in spec.get("locations", ())),
         descending=spec.get("descending", False), spans=tuple(sorted(meta.spans.items())), fresh=meta.derived, fast=True,
     )  # fmt: skip
@@ -160,7 +168,7 @@ def generated(engine: Engine, database_url: str) -> Engine:
 
 # Each of them newest first too (`order=desc`): every scan and merge read backwards.
 SEED_SPECS = FILTERS + DOCUMENT_FILTERS + RELAYED_FILTERS + HEDGED_FILTERS + PLACED_FILTERS
-SEED_SPECS += TYPED_CLAIMANT_FILTERS
+SEED_SPECS += KNOWN_FILTERS + TYPED_CLAIMANT_FILTERS
 SEED_SPECS += [{**spec, "descending": True} for spec in SEED_SPECS]
 
 
@@ -196,6 +204,12 @@ def test_fast_path_equals_general_path_on_generated_data(generated_engine: Engin
             spec = {"locations": ("kursk oblast",), "from": date(2023, 1, 1),
                     "to": date(2024, 6, 30), "within": within, "descending": descending}  # fmt: skip
             assert _pages_agree(conn, spec, 37)
+        # An actor's events as known on two days, each way.
+        for known in (date(2023, 6, 30), date(2024, 6, 15)):
+            for descending in (False, True):
+                spec = {"actor": "dprk", "known_as_of": known, "from": date(2023, 1, 1),
+                        "to": date(2024, 6, 30), "descending": descending}  # fmt: skip
+                assert _pages_agree(conn, spec, 29)
         # An actor's events of a rare hedge and of two.
         for hedges in (("speculative",), ("alleged", "confirmed")):
             for descending in (False, True):
@@ -393,6 +407,10 @@ URLS = [
     "/events?location=Kursk&type=deployment&date_match=within&from=2024",
     "/events?location=Kursk&actor=DPRK",
     "/events?location=%21%21",
+    "/events?actor=DPRK&known_as_of=2024-10-25",
+    "/events?actor=dprk&known_as_of=2024-12-31&from=2024-10&order=desc&limit=2",
+    "/events?actor=DPRK&known_as_of=2024-10-25&hedge=reported",
+    "/events?actor=DPRK&known_as_of=1999-01-01",
     "/events?known_as_of=2024-10-31",
     "/events?type=deployment&actor=dprk",
     "/events?actor=dprk&q=Koursk",
@@ -612,6 +630,24 @@ def test_relayed_matched_flags_patched_as_bytes_equal_the_parsed_patch(
             assert flags == [bool(n & ids) for n in named]
             patched_some |= got != body and True in flags
     assert patched_some
+
+
+def test_bodies_as_known_on_a_day_equal_the_general_patch(seeded: Engine) -> None:
+    """The fast route's `known_as_of` bodies equal stored_bodies' patch (the claims public
+    on the day, matched, support and disputes counted again) on every seed body and on
+    days before, within and after the corpus; bodies with nothing hidden are kept as is."""
+    with seeded.connect() as conn:
+        bodies = [b for (b,) in conn.execute(select(event_json_table.c.body))]
+    kept = cut = 0
+    for day in ("2024-01-01", "2024-10-25", "2024-12-20", "2030-01-01"):
+        for body in bodies:
+            claims = orjson.loads(body)["claims"]
+            shown = {c["id"]: True for c in claims if c["known_from"] <= day}
+            got = rendered_pages._as_known(body, day.encode())
+            assert got == rendered_pages._patched(body, shown, True)
+            kept += got is body
+            cut += len(shown) < len(claims)
+    assert kept and cut
 
 
 def test_hedge_matched_flags_patched_as_bytes_equal_the_parsed_patch(seeded: Engine) -> None:
