@@ -4,6 +4,7 @@ general path gives, on the seeds and on generated data, on both databases."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -604,40 +605,100 @@ def test_the_echoed_filters_follow_a_reload(sqlite_url: str, seeds_copy: Path) -
     assert (before, after) == ("North Korea", "Democratic People's Republic of Korea")
 
 
+def _seed_bodies(engine: Engine) -> list[bytes]:
+    with engine.connect() as conn:
+        return [b for (b,) in conn.execute(select(event_json_table.c.body))]
+
+
+def _subsets(every: list[str]) -> list[frozenset[str]]:
+    """None, all, and three interleaved thirds."""
+    return [frozenset(), frozenset(every)] + [frozenset(every[i::3]) for i in range(3)]
+
+
+def _json_ids(ids: frozenset[str]) -> frozenset[bytes]:
+    """As the bodies spell them: ids are JSON strings there."""
+    return frozenset(orjson.dumps(i)[1:-1] for i in ids)
+
+
+def _patches_agree(
+    bodies: list[bytes],
+    sets: list[frozenset[str]],
+    patch: Callable[[bytes, frozenset[str]], bytes],
+    parsed: Callable[[bytes, frozenset[str]], bytes],
+    matches: Callable[[Any, frozenset[str]], bool],
+) -> None:
+    """For every body and set, the byte patch gives the bytes the parsed patch gives, and
+    flags each claim as `matches` says; some body is patched with a claim left matched."""
+    patched_some = False
+    for chosen in sets:
+        for body in bodies:
+            got = patch(body, chosen)
+            assert got == parsed(body, chosen)
+            flags = [c["matched"] for c in orjson.loads(got)["claims"]]
+            assert flags == [matches(c, chosen) for c in orjson.loads(body)["claims"]]
+            patched_some |= got != body and True in flags
+    assert patched_some
+
+
+@pytest.mark.parametrize("key", ["claimant", "document"])
+def test_matched_flags_patched_as_bytes_equal_the_parsed_patch(seeded: Engine, key: str) -> None:
+    """The byte patch of a claimant's or a document's page gives the bytes the parsed patch
+    gives, for every stored body and set of ids, including sets that match none or all."""
+    bodies = _seed_bodies(seeded)
+    every = sorted({c[key]["id"] for b in bodies for c in orjson.loads(b)["claims"]})
+    _patches_agree(
+        bodies, _subsets(every),
+        lambda body, ids: rendered_pages._with_matched(body, _json_ids(ids), key),
+        lambda body, ids: rendered_pages._with_matched_parsed(body, _json_ids(ids), key),
+        lambda claim, ids: claim[key]["id"] in ids,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize("or_claimant", [False, True], ids=["via", "source"])
 def test_relayed_matched_flags_patched_as_bytes_equal_the_parsed_patch(
     seeded: Engine, or_claimant: bool
 ) -> None:
     """The same for a relaying outlet's page (`via`) and a source's (claimant or outlet)."""
-    with seeded.connect() as conn:
-        bodies = [b for (b,) in conn.execute(select(event_json_table.c.body))]
+    bodies = _seed_bodies(seeded)
     claims = [c for b in bodies for c in orjson.loads(b)["claims"]]
     every = sorted(
         {v["id"] for c in claims for v in c["via"]} | {c["claimant"]["id"] for c in claims}
     )
-    sets = [frozenset(), frozenset(every)] + [frozenset(every[i::3]) for i in range(3)]
-    patched_some = False
-    for ids in sets:
-        wanted = frozenset(orjson.dumps(i)[1:-1] for i in ids)
-        for body in bodies:
-            got = rendered_pages._with_matched_via(body, wanted, or_claimant)
-            assert got == rendered_pages._with_matched_via_parsed(body, wanted, or_claimant)
-            flags = [c["matched"] for c in orjson.loads(got)["claims"]]
-            named = [
-                {v["id"] for v in c["via"]} | ({c["claimant"]["id"]} if or_claimant else set())
-                for c in orjson.loads(body)["claims"]
-            ]
-            assert flags == [bool(n & ids) for n in named]
-            patched_some |= got != body and True in flags
-    assert patched_some
+
+    def named(claim: Any) -> set[str]:
+        return {v["id"] for v in claim["via"]} | (
+            {claim["claimant"]["id"]} if or_claimant else set()
+        )
+
+    _patches_agree(
+        bodies, _subsets(every),
+        lambda body, ids: rendered_pages._with_matched_via(body, _json_ids(ids), or_claimant),
+        lambda body, ids: rendered_pages._with_matched_via_parsed(
+            body, _json_ids(ids), or_claimant
+        ),
+        lambda claim, ids: bool(named(claim) & ids),
+    )  # fmt: skip
+
+
+def test_hedge_matched_flags_patched_as_bytes_equal_the_parsed_patch(seeded: Engine) -> None:
+    """The same for an actor's page under `hedge`."""
+
+    def encoded(hedges: frozenset[str]) -> frozenset[bytes]:
+        return frozenset(h.encode() for h in hedges)
+
+    _patches_agree(
+        _seed_bodies(seeded), _subsets(sorted(Hedge)),
+        lambda body, hedges: rendered_pages._with_matched_hedge(body, encoded(hedges)),
+        lambda body, hedges: rendered_pages._with_matched_hedge_parsed(body, encoded(hedges)),
+        lambda claim, hedges: claim["hedge"] in hedges,
+    )  # fmt: skip
 
 
 def test_bodies_as_known_on_a_day_equal_the_general_patch(seeded: Engine) -> None:
     """The fast route's `known_as_of` bodies equal stored_bodies' patch (the claims public
     on the day, matched, support and disputes counted again) on every seed body and on
     days before, within and after the corpus; bodies with nothing hidden are kept as is."""
-    with seeded.connect() as conn:
-        bodies = [b for (b,) in conn.execute(select(event_json_table.c.body))]
+    bodies = _seed_bodies(seeded)
     kept = cut = 0
     for day in ("2024-01-01", "2024-10-25", "2024-12-20", "2030-01-01"):
         for body in bodies:
@@ -648,40 +709,3 @@ def test_bodies_as_known_on_a_day_equal_the_general_patch(seeded: Engine) -> Non
             kept += got is body
             cut += len(shown) < len(claims)
     assert kept and cut
-
-
-def test_hedge_matched_flags_patched_as_bytes_equal_the_parsed_patch(seeded: Engine) -> None:
-    """The same for an actor's page under `hedge`."""
-    with seeded.connect() as conn:
-        bodies = [b for (b,) in conn.execute(select(event_json_table.c.body))]
-    every = sorted(Hedge)
-    patched_some = False
-    for hedges in [frozenset(), frozenset(every)] + [frozenset(every[i::3]) for i in range(3)]:
-        wanted = frozenset(h.encode() for h in hedges)
-        for body in bodies:
-            got = rendered_pages._with_matched_hedge(body, wanted)
-            assert got == rendered_pages._with_matched_hedge_parsed(body, wanted)
-            flags = [c["matched"] for c in orjson.loads(got)["claims"]]
-            assert flags == [c["hedge"] in hedges for c in orjson.loads(body)["claims"]]
-            patched_some |= got != body and True in flags
-    assert patched_some
-
-
-@pytest.mark.parametrize("key", ["claimant", "document"])
-def test_matched_flags_patched_as_bytes_equal_the_parsed_patch(seeded: Engine, key: str) -> None:
-    """The byte patch of a claimant's or a document's page gives the bytes the parsed patch
-    gives, for every stored body and set of ids, including sets that match none or all."""
-    with seeded.connect() as conn:
-        bodies = [b for (b,) in conn.execute(select(event_json_table.c.body))]
-    every = sorted({c[key]["id"] for b in bodies for c in orjson.loads(b)["claims"]})
-    sets = [frozenset(), frozenset(every)] + [frozenset(every[i::3]) for i in range(3)]
-    patched_some = False
-    for ids in sets:
-        wanted = frozenset(orjson.dumps(i)[1:-1] for i in ids)
-        for body in bodies:
-            got = rendered_pages._with_matched(body, wanted, key)
-            assert got == rendered_pages._with_matched_parsed(body, wanted, key)
-            flags = [c["matched"] for c in orjson.loads(got)["claims"]]
-            assert flags == [c[key]["id"] in ids for c in orjson.loads(body)["claims"]]
-            patched_some |= got != body and True in flags
-    assert patched_some
