@@ -47,12 +47,11 @@ PAGE = Capability(
     ),
     also=lambda f: (
         len(f.actors) + len(f.claimants) + len(f.via) + len(f.sources) + len(f.documents) <= 1
-        # actor_events keeps which hedges each event's claims have, and only the events
-        # their place.
+        # Only actor_events keeps the hedges of an event's claims (of every claim, public
+        # on `known_as_of` or not) and the day its first claim was public.
         and (not f.hedges or bool(f.actors))
-        # actor_events keeps the day each event's first claim was public; its hedges are
-        # those of every claim, known or not on `known_as_of`.
         and (f.known_as_of is None or (bool(f.actors) and not f.hedges))
+        # Only the events keep their place.
         and (not f.locations or not (f.claimants or f.via or f.sources or f.documents or f.actors))
     ),
 )
