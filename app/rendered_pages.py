@@ -23,7 +23,7 @@ leave each event's JSON as stored: types, several actors, search.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -144,8 +144,7 @@ def page(
         return [(r[0], r[1], _with_matched_hedge(r[2], hedges)) for r in rows]
     if source in ("events", "actor"):
         return list(rows)
-    # As the bodies spell them: ids are JSON strings there.
-    ids = frozenset(orjson.dumps(k)[1:-1] for k in keys)
+    ids = frozenset(_json_id(k) for k in keys)
     if source in ("via", "source"):
         return [(r[0], r[1], _with_matched_via(r[2], ids, source == "source")) for r in rows]
     return [(r[0], r[1], _with_matched(r[2], ids, source)) for r in rows]
@@ -200,64 +199,77 @@ def _patched(body: bytes, shown: dict[str, bool], hidden: bool) -> bytes:
 _MATCHED, _UNMATCHED = b'"matched":true', b'"matched":false'
 
 
-def _with_matched(body: bytes, ids: frozenset[bytes], key: str) -> bytes:
-    """A stored body (every claim matched, as with no claim filter) with `matched` saying
-    which claims match a filter on the claims' `key` (claimant or document), as the general
-    path renders it.
+def _flag_segments(
+    body: bytes, opener: bytes, matches: Callable[[bytes], bool | None]
+) -> bytes | None:
+    """A stored body (every claim matched, as with no claim filter) with `matched` set from
+    `matches` of each claim's segment (None: not as expected), or None for the parsed path.
 
     Patched as bytes: parsing and re-serialising 50 bodies cost about 1 ms a page. Each
     claim's `claimant` and `document` come before its `matched`, no other object has these
-    keys, and JSON strings escape their quotes, so each `"claimant":{"id":"` starts a
-    segment holding that claim's one `"matched":true`. Anything else takes the parsed path."""
-    opener = b'"' + key.encode() + b'":{"id":"'
+    keys, and JSON strings escape their quotes, so each `"claimant":{"id":"` (or
+    `"document":{"id":"`) starts a segment holding that claim's one `"matched":true`."""
     parts = body.split(opener)
     for i in range(1, len(parts)):
         part = parts[i]
-        if part[: part.find(b'"')] in ids:
-            continue
-        if part.count(_MATCHED) != 1:
-            return _with_matched_parsed(body, ids, key)
-        parts[i] = part.replace(_MATCHED, _UNMATCHED, 1)
+        verdict = matches(part)
+        if verdict is None or part.count(_MATCHED) != 1:
+            return None
+        if not verdict:
+            parts[i] = part.replace(_MATCHED, _UNMATCHED, 1)
     return opener.join(parts)
 
 
-def _with_matched_parsed(body: bytes, ids: frozenset[bytes], key: str) -> bytes:
+def _flag_parsed(body: bytes, matches: Callable[[Any], bool]) -> bytes:
     event = orjson.loads(body)
     for claim in event["claims"]:
-        claim["matched"] = orjson.dumps(claim[key]["id"])[1:-1] in ids
+        claim["matched"] = matches(claim)
     return orjson.dumps(event)
+
+
+def _json_id(value: str) -> bytes:
+    """An id as the bodies spell it: a JSON string's content."""
+    return orjson.dumps(value)[1:-1]
+
+
+def _with_matched(body: bytes, ids: frozenset[bytes], key: str) -> bytes:
+    """`matched` for a filter on the claims' `key` (claimant or document)."""
+    opener = b'"' + key.encode() + b'":{"id":"'
+    patched = _flag_segments(body, opener, lambda part: part[: part.find(b'"')] in ids)
+    return _with_matched_parsed(body, ids, key) if patched is None else patched
+
+
+def _with_matched_parsed(body: bytes, ids: frozenset[bytes], key: str) -> bytes:
+    return _flag_parsed(body, lambda claim: _json_id(claim[key]["id"]) in ids)
 
 
 _CLAIMANT, _VIA, _VIA_END = b'"claimant":{"id":"', b'"via":[', b'],"document":{"id":"'
 
 
 def _with_matched_via(body: bytes, ids: frozenset[bytes], or_claimant: bool) -> bytes:
-    """A stored body with `matched` saying which claims were relayed by one of `ids` (or,
-    `or_claimant`, made by one: a `source`), patched as bytes as `_with_matched` does. A
-    claim's segment from its `"claimant":{"id":"` holds its claimant's id, then its `via`
-    list up to `],"document":`, whose objects each open with `{"id":"` (a JSON string
-    cannot hold these unescaped), then its one `"matched":true`."""
-    parts = body.split(_CLAIMANT)
-    for i in range(1, len(parts)):
-        part = parts[i]
+    """`matched` for claims relayed by one of `ids` (or, `or_claimant`, made by one: a
+    `source`). After its claimant's id, a claim's segment holds its `via` list up to
+    `],"document":`, whose objects each open with `{"id":"`."""
+
+    def relayed(part: bytes) -> bool | None:
         start, end = part.find(_VIA), part.find(_VIA_END)
-        if start < 0 or end < start or part.count(_MATCHED) != 1:
-            return _with_matched_via_parsed(body, ids, or_claimant)
-        relayed = part[start + len(_VIA) : end].split(b'{"id":"')[1:]
-        if any(r[: r.find(b'"')] in ids for r in relayed):
-            continue
-        if or_claimant and part[: part.find(b'"')] in ids:
-            continue
-        parts[i] = part.replace(_MATCHED, _UNMATCHED, 1)
-    return _CLAIMANT.join(parts)
+        if start < 0 or end < start:
+            return None
+        outlets = part[start + len(_VIA) : end].split(b'{"id":"')[1:]
+        return any(o[: o.find(b'"')] in ids for o in outlets) or (
+            or_claimant and part[: part.find(b'"')] in ids
+        )
+
+    patched = _flag_segments(body, _CLAIMANT, relayed)
+    return _with_matched_via_parsed(body, ids, or_claimant) if patched is None else patched
 
 
 def _with_matched_via_parsed(body: bytes, ids: frozenset[bytes], or_claimant: bool) -> bytes:
-    event = orjson.loads(body)
-    for claim in event["claims"]:
+    def relayed(claim: Any) -> bool:
         named = [v["id"] for v in claim["via"]] + ([claim["claimant"]["id"]] * or_claimant)
-        claim["matched"] = any(orjson.dumps(a)[1:-1] in ids for a in named)
-    return orjson.dumps(event)
+        return any(_json_id(a) in ids for a in named)
+
+    return _flag_parsed(body, relayed)
 
 
 _KNOWN_FROM = re.compile(rb'"known_from":"([0-9-]+)"')
@@ -282,25 +294,21 @@ _HEDGE = b'"hedge":"'
 
 
 def _with_matched_hedge(body: bytes, hedges: frozenset[bytes]) -> bytes:
-    """A stored body with `matched` saying which claims have one of the `hedges`, patched
-    as bytes as `_with_matched` does: each claim's segment from its `"claimant":{"id":"`
-    holds its one `"hedge":"` (a vocabulary word) and then its one `"matched":true`."""
-    parts = body.split(_CLAIMANT)
-    for i in range(1, len(parts)):
-        part = parts[i]
+    """`matched` for claims of one of the `hedges`: a claim's segment holds its one
+    `"hedge":"` and a vocabulary word."""
+
+    def hedged(part: bytes) -> bool | None:
+        if part.count(_HEDGE) != 1:
+            return None
         at = part.find(_HEDGE) + len(_HEDGE)
-        if part.count(_HEDGE) != 1 or part.count(_MATCHED) != 1:
-            return _with_matched_hedge_parsed(body, hedges)
-        if part[at : part.find(b'"', at)] not in hedges:
-            parts[i] = part.replace(_MATCHED, _UNMATCHED, 1)
-    return _CLAIMANT.join(parts)
+        return part[at : part.find(b'"', at)] in hedges
+
+    patched = _flag_segments(body, _CLAIMANT, hedged)
+    return _with_matched_hedge_parsed(body, hedges) if patched is None else patched
 
 
 def _with_matched_hedge_parsed(body: bytes, hedges: frozenset[bytes]) -> bytes:
-    event = orjson.loads(body)
-    for claim in event["claims"]:
-        claim["matched"] = claim["hedge"].encode() in hedges
-    return orjson.dumps(event)
+    return _flag_parsed(body, lambda claim: claim["hedge"].encode() in hedges)
 
 
 def page_body(token: str | None, url: str | None, rows: list[Any], filters: bytes) -> bytes:
